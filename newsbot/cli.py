@@ -1,0 +1,151 @@
+"""`newsbot demo | serve | extract`: the offline demo, the replica server, one-page extraction."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from w3lib.encoding import html_to_unicode
+
+from newsbot.extract import Page, extract_article
+from newsbot.pipelines.clean import clean_article
+from newsbot.sites import site_for_url
+from newsbot.sites.generic import SITE as GENERIC
+
+
+def _project_settings(overrides: dict):
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(spider: str, output: Path, spider_args: dict, overrides: dict | None = None) -> dict:
+    """Run one crawl in this process (a reactor runs once per process) and return its stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    settings = _project_settings({
+        "FEEDS": {str(output): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
+        **(overrides or {}),
+    })
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, **spider_args)
+    process.start()
+    return crawler.stats.get_stats()
+
+
+def summarize(stats: dict, output: Path) -> str:
+    lines = [f"articles written: {stats.get('item_scraped_count', 0)}  ->  {output}"]
+    for prefix, title in (("newsbot/dropped/", "dropped"), ("newsbot/errors/", "errors"),
+                          ("newsbot/skipped/", "skipped")):
+        counts = {key[len(prefix):]: value for key, value in sorted(stats.items()) if key.startswith(prefix)}
+        lines.append(f"{title}: " + (", ".join(f"{reason} {count}" for reason, count in counts.items()) or "none"))
+    discovery = {key.rsplit("/", 1)[-1]: value for key, value in stats.items() if key.startswith("newsbot/discovery/")}
+    lines.append("discovered: " + ", ".join(f"{name} {count}" for name, count in sorted(discovery.items())))
+    lines.append(f"pages fetched: {stats.get('response_received_count', 0)}, "
+                 f"finish reason: {stats.get('finish_reason')}")
+    return "\n".join(lines)
+
+
+def cmd_demo(args) -> int:
+    from newsbot.replica import ReplicaServer, ReplicaSite
+
+    output = Path(args.output or f"output/demo/{datetime.now(timezone.utc):%Y-%m-%dT%H-%M-%S}.jsonl")
+    with ReplicaServer(ReplicaSite.from_feed(), port=args.port) as server:
+        print(f"replica of RT serving on {server.base_url}; crawling section {args.section!r} ...", flush=True)
+        stats = run_crawl("rt", output, {"base_url": server.base_url, "section": args.section}, {
+            # The replica is ours and local: no need to be slow with it.
+            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": args.log_level,
+        })
+    print(summarize(stats, output))
+    if output.exists():
+        with output.open(encoding="utf-8") as lines:
+            first = json.loads(next(lines))
+        print(f"first article: {first['headline']!r} ({first['published_at']}, {len(first['body'])} chars)")
+    return 0 if stats.get("item_scraped_count") else 1
+
+
+def cmd_serve(args) -> int:
+    from newsbot.replica import ReplicaSite, serve_forever
+
+    serve_forever(args.port, ReplicaSite.from_feed())
+    return 0
+
+
+def read_page(path: Path) -> str:
+    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    _, text = html_to_unicode(None, data)
+    return text
+
+
+def extract_file(path: Path, url: str | None) -> dict:
+    """The cleaned article record of one saved page; the site module is chosen by URL."""
+    url = url or path.resolve().as_uri()
+    site = site_for_url(url) or GENERIC
+    article = extract_article(Page(url, read_page(path)), site, fetched_at=datetime.now(timezone.utc))
+    adapter = ItemAdapter(article)
+    clean_article(adapter)
+    return adapter.asdict()
+
+
+def cmd_extract(args) -> int:
+    if args.batch:
+        failures = 0
+        with open(args.batch, encoding="utf-8") as manifest:
+            for line in filter(str.strip, manifest):
+                entry = json.loads(line)
+                try:
+                    record = extract_file(Path(entry["path"]), entry.get("url"))
+                except Exception as error:  # one bad page must not end the batch
+                    failures += 1
+                    record = {"path": entry.get("path"), "url": entry.get("url"), "error": f"{type(error).__name__}: {error}"}
+                print(json.dumps(record, ensure_ascii=False), flush=False)
+        return 1 if failures else 0
+    if not args.page:
+        print("newsbot extract: give PAGE.html or --batch MANIFEST.jsonl", file=sys.stderr)
+        return 2
+    print(json.dumps(extract_file(Path(args.page), args.url), ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="crawl the bundled offline replica of RT's section and summarise")
+    demo.add_argument("--port", type=int, default=0, help="replica port (default: a free one)")
+    demo.add_argument("--section", default="russia")
+    demo.add_argument("--output", help="JSONL path (default: output/demo/<time>.jsonl)")
+    demo.add_argument("--log-level", default="WARNING")
+    demo.set_defaults(func=cmd_demo)
+    serve = commands.add_parser("serve", help="serve the offline replica on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    extract = commands.add_parser("extract", help="print the article record of saved page(s) as JSON")
+    extract.add_argument("page", nargs="?", help="saved page (.html or .html.gz)")
+    extract.add_argument("--url", help="the page's URL: chooses the site module, resolves links")
+    extract.add_argument("--batch", help='JSONL manifest of {"path": ..., "url": ...}; one JSON line out per page')
+    extract.set_defaults(func=cmd_extract)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

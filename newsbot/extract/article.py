@@ -1,0 +1,265 @@
+"""Page -> article record, each field from the first layer that yields it, with its provenance."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import urljoin
+
+from newsbot.extract.body import body_text
+from newsbot.extract.dates import iso, is_plausible, parse_datetime
+from newsbot.extract.generic import generic_body, generic_headline, generic_published
+from newsbot.extract.page import Page
+from newsbot.record import Article
+from newsbot.sites.base import Site
+from newsbot.text import drop_repeats, join_paragraphs, normalize_line
+
+Source = Callable[["_Fields"], Any]
+
+
+class _Fields:
+    """Field sources of one page. ``pick`` tries a field's layers in the site's order."""
+
+    def __init__(self, page: Page, site: Site):
+        self.page = page
+        self.site = site
+        self.data = page.article_data
+        self.provenance: dict[str, str] = {}
+        self.canonical_url = page.url
+        self._body = None
+
+    def pick(self, name: str, sources: dict[str, Source]) -> Any:
+        for layer in self.site.layer_order(name):
+            source = sources.get(layer)
+            value = source(self) if source else None
+            if value not in (None, "", [], {}):
+                self.provenance[name] = layer
+                return value
+        return None
+
+    # -- helpers shared by the field sources --
+    def css_text(self, css: str) -> str | None:
+        if not css:
+            return None
+        node = self.page.selector.css(css)
+        text = normalize_line(node[0].xpath("string()").get()) if node else ""
+        return text or None
+
+    def css_texts(self, css: str) -> list[str]:
+        if not css:
+            return []
+        texts = (normalize_line(node.xpath("string()").get()) for node in self.page.selector.css(css))
+        return _unique(text for text in texts if text)
+
+    def date(self, value: Any) -> str | None:
+        moment = parse_datetime(value, self.site.selectors.date_formats, self.site.timezone)
+        if moment is None:
+            if value:
+                self.page.problems.append("date_unparseable")
+            return None
+        if not is_plausible(moment, self.site.founded):
+            self.page.problems.append("date_implausible")
+            return None
+        return iso(moment)
+
+    def selector_date(self, css: str) -> str | None:
+        if not css:
+            return None
+        node = self.page.selector.css(css)
+        if not node:
+            return None
+        return self.date(node[0].attrib.get("datetime") or node[0].attrib.get("content") or self.css_text(css))
+
+    def body(self):
+        """The site-selector body, computed once (used for both body and related)."""
+        if self._body is None:
+            css = self.site.selectors.body
+            node = self.page.selector.css(css) if css else []
+            # Links resolve against the canonical URL: a mirror or replica host must not leak out.
+            self._body = body_text(node[0].root, self.site, self.canonical_url) if node else False
+        return self._body
+
+
+def _unique(values) -> list:
+    seen, kept = set(), []
+    for value in values:
+        if value not in seen:
+            seen.add(value)
+            kept.append(value)
+    return kept
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    return normalize_line(value) if isinstance(value, str) and value.strip() else None
+
+
+def _names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return _unique(name for name in (_text(item) for item in items) if name)
+
+
+def _image_url(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _srcset_first(value: str | None) -> str | None:
+    return value.split(",")[0].split()[0] if value and value.strip() else None
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return _names(value) if value else []
+
+
+def _breadcrumb_section(f: _Fields) -> str | None:
+    items = f.page.jsonld_of_type("BreadcrumbList").get("itemListElement") or []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("position") in (2, "2"):
+            target = item.get("item")
+            url = target.get("@id") if isinstance(target, dict) else target
+            if isinstance(url, str):
+                return url.rstrip("/").rsplit("/", 1)[-1] or None
+    return None
+
+
+def _url_section(f: _Fields) -> str | None:
+    match = f.site.article_match(f.canonical_url)
+    return match.group("section") if match and "section" in match.groupdict() else None
+
+
+SOURCES: dict[str, dict[str, Source]] = {
+    "canonical_url": {
+        "opengraph": lambda f: f.page.meta.get("og:url"),
+        "meta": lambda f: f.page.canonical_link,
+        "crawl": lambda f: f.page.url,
+    },
+    "headline": {
+        "json-ld": lambda f: _text(f.data.get("headline")),
+        "opengraph": lambda f: _text(f.page.meta.get("og:title")),
+        "selector": lambda f: f.css_text(f.site.selectors.headline),
+        "generic": lambda f: generic_headline(f.page, f.site.title_suffix),
+    },
+    "summary": {
+        "json-ld": lambda f: _text(f.data.get("description")),
+        "opengraph": lambda f: _text(f.page.meta.get("og:description")),
+        "selector": lambda f: f.css_text(f.site.selectors.summary),
+    },
+    "body": {
+        "selector": lambda f: f.body().paragraphs if f.body() else None,
+        "generic": lambda f: generic_body(f.page),
+    },
+    "authors": {
+        "json-ld": lambda f: _names(f.data.get("author")),
+        "meta": lambda f: _names(f.page.meta.get("author") or f.page.meta.get("article:author")),
+        "selector": lambda f: [name.removeprefix("By ").strip() for name in f.css_texts(f.site.selectors.authors)],
+    },
+    "published_at": {
+        "json-ld": lambda f: f.date(f.data.get("datePublished")),
+        "meta": lambda f: f.date(f.page.meta.get("article:published_time") or f.page.meta.get("published_time_telegram")),
+        "selector": lambda f: f.selector_date(f.site.selectors.published),
+        "generic": lambda f: f.date(generic_published(f.page)),
+    },
+    "modified_at": {
+        "json-ld": lambda f: f.date(f.data.get("dateModified")),
+        "meta": lambda f: f.date(f.page.meta.get("article:modified_time") or f.page.meta.get("og:updated_time")),
+        "selector": lambda f: f.selector_date(f.site.selectors.modified),
+    },
+    "language": {
+        "meta": lambda f: f.page.html_lang or f.page.meta.get("og:locale"),
+        "json-ld": lambda f: _text(f.data.get("inLanguage")),
+        "site": lambda f: f.site.language,
+    },
+    "image": {
+        "opengraph": lambda f: f.page.meta.get("og:image"),
+        "json-ld": lambda f: _image_url(f.data.get("image")),
+        "selector": lambda f: _srcset_first(f.page.selector.css(f.site.selectors.image).get()) if f.site.selectors.image else None,
+    },
+    "image.caption": {
+        "selector": lambda f: f.css_text(f.site.selectors.image_caption),
+        "json-ld": lambda f: _text(f.data.get("image", {}).get("caption")) if isinstance(f.data.get("image"), dict) else None,
+    },
+    "image.credit": {
+        "selector": lambda f: (f.css_text(f.site.selectors.image_credit) or "").lstrip("©").strip() or None,
+        "json-ld": lambda f: _text(f.data.get("image", {}).get("creditText")) if isinstance(f.data.get("image"), dict) else None,
+    },
+    "tags": {
+        "json-ld": lambda f: _keywords(f.data.get("keywords")),
+        "meta": lambda f: _keywords(f.page.selector.xpath('//meta[@property="article:tag"]/@content').getall()),
+        "selector": lambda f: f.css_texts(f.site.selectors.tags),
+    },
+    "section": {
+        "url": _url_section,
+        "json-ld": _breadcrumb_section,
+        "meta": lambda f: _text(f.page.meta.get("article:section")),
+    },
+}
+
+
+def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = None) -> Article:
+    """The article record of ``page`` by ``site``'s rules. Missing fields stay empty; the
+    validation pipeline decides whether the record is usable."""
+    f = _Fields(page, site)
+    canonical = site.canonical(urljoin(page.url, f.pick("canonical_url", SOURCES["canonical_url"])))
+    f.canonical_url = canonical
+    headline = f.pick("headline", SOURCES["headline"]) or ""
+    visible = f.css_text(site.selectors.headline)
+    if visible and headline != visible and visible.startswith(headline.rstrip("…. ")):
+        headline, f.provenance["headline"] = visible, "selector"  # structured data cut it short
+    summary = f.pick("summary", SOURCES["summary"])
+    paragraphs = f.pick("body", SOURCES["body"]) or []
+    # The lead opens the body only where the page shows it (a meta description may be hidden).
+    lead = [summary] if summary and f.provenance.get("summary") == "selector" else []
+    body = join_paragraphs(drop_repeats(lead + paragraphs, also=(headline,)))
+    section = f.pick("section", SOURCES["section"])
+    image_url = f.pick("image", SOURCES["image"])
+    image = None
+    if image_url:
+        image = {
+            "url": urljoin(canonical, image_url),
+            "caption": f.pick("image.caption", SOURCES["image.caption"]),
+            "credit": f.pick("image.credit", SOURCES["image.credit"]),
+        }
+    related = f.body().related if f.body() else []
+    if related:
+        f.provenance["related"] = "selector"
+    article = Article(
+        id=site.article_id(canonical),
+        site=site.name,
+        url=page.url,
+        canonical_url=canonical,
+        section=section,
+        section_name=site.sections.get(section) if section else None,
+        headline=headline,
+        summary=summary,
+        body=body,
+        authors=f.pick("authors", SOURCES["authors"]) or [],
+        published_at=f.pick("published_at", SOURCES["published_at"]),
+        modified_at=f.pick("modified_at", SOURCES["modified_at"]),
+        language=_language(f.pick("language", SOURCES["language"])),
+        image=image,
+        tags=f.pick("tags", SOURCES["tags"]) or [],
+        related=related,
+        fetched_at=iso(fetched_at or datetime.now(timezone.utc)),
+        provenance=f.provenance,
+    )
+    f.provenance["id"] = "url"
+    if article.section_name:
+        f.provenance["section_name"] = "site"
+    return article
+
+
+def _language(value: str | None) -> str | None:
+    """'en_US' / 'en-us' -> 'en-US'; the primary tag lower-cased."""
+    if not value:
+        return None
+    primary, _, rest = value.strip().replace("_", "-").partition("-")
+    return f"{primary.lower()}-{rest.upper()}" if rest else primary.lower()

@@ -1,0 +1,96 @@
+"""A fetched page parsed once: tree, JSON-LD and meta tags, handed to every field extractor."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import cached_property
+from typing import Any
+
+from parsel import Selector
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                 "OpinionNewsArticle", "LiveBlogPosting", "WebPage", "ReviewNewsArticle", "BackgroundNewsArticle"}
+MAX_JSONLD_CHARS = 1_000_000  # a larger block is hostile or broken; skip it rather than parse it
+
+
+class Page:
+    """One HTML page: ``selector`` for CSS/XPath, ``jsonld`` and ``meta`` pre-parsed once."""
+
+    def __init__(self, url: str, html: str | None = None, *, selector: Selector | None = None):
+        self.url = url
+        self._html = html
+        self.selector = selector if selector is not None else Selector(text=html or "<html></html>")
+        self.problems: list[str] = []  # recoverable defects, reported in the stats
+
+    @property
+    def html(self) -> str:
+        return self._html if self._html is not None else self.selector.get()
+
+    @cached_property
+    def jsonld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the page, @graph members flattened; broken blocks skipped."""
+        objects: list[dict[str, Any]] = []
+        for raw in self.selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+            if len(raw) > MAX_JSONLD_CHARS:
+                self.problems.append("jsonld_too_large")
+                continue
+            try:
+                data = json.loads(raw, strict=False)
+            except (ValueError, RecursionError):
+                self.problems.append("jsonld_invalid")
+                continue
+            objects.extend(_flatten(data))
+        return objects
+
+    @cached_property
+    def article_data(self) -> dict[str, Any]:
+        """The JSON-LD object that describes the article itself ({} when there is none)."""
+        candidates = [obj for obj in self.jsonld if _types(obj) & ARTICLE_TYPES]
+        # A NewsArticle beats a generic WebPage.
+        candidates.sort(key=lambda obj: "WebPage" in _types(obj))
+        return candidates[0] if candidates else {}
+
+    def jsonld_of_type(self, type_name: str) -> dict[str, Any]:
+        return next((obj for obj in self.jsonld if type_name in _types(obj)), {})
+
+    @cached_property
+    def meta(self) -> dict[str, str]:
+        """meta tags by lower-cased property/name/itemprop; the first one wins."""
+        values: dict[str, str] = {}
+        for node in self.selector.xpath("//meta[@content]"):
+            key = node.attrib.get("property") or node.attrib.get("name") or node.attrib.get("itemprop")
+            content = node.attrib["content"].strip()
+            if key and content:
+                values.setdefault(key.strip().lower(), content)
+        return values
+
+    @cached_property
+    def canonical_link(self) -> str | None:
+        href = self.selector.xpath('//link[@rel="canonical"]/@href').get()
+        return href.strip() if href else None
+
+    @cached_property
+    def html_lang(self) -> str | None:
+        lang = self.selector.xpath("/html/@lang").get()
+        return lang.strip() if lang else None
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    value = obj.get("@type")
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {item for item in value if isinstance(item, str)}
+    return set()
+
+
+def _flatten(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [obj for item in data for obj in _flatten(item)]
+    if not isinstance(data, dict):
+        return []
+    graph = data.get("@graph")
+    return [data] + (_flatten(graph) if isinstance(graph, list) else [])

@@ -1,0 +1,43 @@
+"""Text cleaning: entities, Unicode, whitespace; paragraph breaks kept, repeated blocks removed."""
+
+from __future__ import annotations
+
+from itemadapter import ItemAdapter
+
+from newsbot.pipelines import Pipeline
+from newsbot.text import clean_body, normalize_line, split_paragraphs
+
+
+def _line(value):
+    return normalize_line(value) or None if isinstance(value, str) else value
+
+
+def _unique_lines(values) -> list[str]:
+    return list(dict.fromkeys(line for line in map(_line, values or []) if line))
+
+
+def clean_article(adapter: ItemAdapter) -> int:
+    """Clean every text field in place; return how many repeated paragraphs were removed."""
+    for name in ("headline", "summary", "section_name"):
+        adapter[name] = _line(adapter.get(name))
+    adapter["headline"] = adapter["headline"] or ""
+    before = len(split_paragraphs(adapter.get("body") or ""))
+    adapter["body"] = clean_body(adapter.get("body") or "", also_drop=(adapter["headline"],))
+    adapter["authors"] = _unique_lines(adapter.get("authors"))
+    adapter["tags"] = _unique_lines(adapter.get("tags"))
+    adapter["related"] = [
+        {"url": entry["url"], "headline": _line(entry.get("headline")) or ""}
+        for entry in adapter.get("related") or []
+    ]
+    image = adapter.get("image")
+    if image:
+        adapter["image"] = {**image, "caption": _line(image.get("caption")), "credit": _line(image.get("credit"))}
+    return before - len(split_paragraphs(adapter["body"]))
+
+
+class CleanTextPipeline(Pipeline):
+    def process_item(self, item):
+        removed = clean_article(ItemAdapter(item))
+        if removed:
+            self.stats.inc_value("newsbot/clean/repeated_paragraphs", removed)
+        return item

@@ -1,0 +1,137 @@
+"""What a site module declares: hosts, URL patterns, feeds, listing rules and field selectors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from lxml.cssselect import CSSSelector
+
+from newsbot.urls import canonicalize
+
+# For each field, which layers are tried and in what order; a site may reorder them.
+DEFAULT_LAYERS: Mapping[str, tuple[str, ...]] = {
+    "canonical_url": ("opengraph", "meta", "crawl"),
+    "headline": ("json-ld", "opengraph", "selector", "generic"),
+    "summary": ("json-ld", "opengraph", "selector"),
+    "body": ("selector", "generic"),
+    "authors": ("json-ld", "meta", "selector"),
+    "published_at": ("json-ld", "meta", "selector", "generic"),
+    "modified_at": ("json-ld", "meta", "selector"),
+    "language": ("meta", "json-ld", "site"),
+    "image": ("opengraph", "json-ld", "selector"),
+    "image.caption": ("selector", "json-ld"),
+    "image.credit": ("selector", "json-ld"),
+    "tags": ("json-ld", "meta", "selector"),
+    "section": ("url", "json-ld", "meta"),
+}
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """A related-article block inside the body: ``block`` is moved out into ``related``."""
+
+    block: str
+    link: str = ""  # CSS of the link inside the block; "" when the block itself is the link
+    title: str = ""  # CSS of the headline inside the block; "" for the link's text
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """CSS selectors of one layout. Empty means "this layout has no such element"."""
+
+    headline: str = ""
+    summary: str = ""
+    body: str = ""
+    body_exclude: str = ""  # inside the body: never text (embeds, captions, share bars)
+    teasers: tuple[Teaser, ...] = ()
+    published: str = ""  # element whose text (or datetime attribute) is the publication date
+    modified: str = ""
+    date_formats: tuple[str, ...] = ()  # strptime formats of the visible dates
+    authors: str = ""
+    tags: str = ""
+    image: str = ""  # attribute selector giving the cover image URL, e.g. "img::attr(src)"
+    image_caption: str = ""
+    image_credit: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    """Site knowledge for one publisher. Spiders and extractors stay generic."""
+
+    name: str
+    host: str  # the canonical host, e.g. www.rt.com
+    mirrors: tuple[str, ...] = ()  # hosts serving the same articles
+    language: str | None = None
+    founded: date = date(1994, 1, 1)  # dates before this are wrong
+    timezone: str = "UTC"  # of visible dates that carry no offset
+    article_path: re.Pattern[str] = re.compile(r"^/(?P<section>[^/]+)/.+")
+    skip_paths: re.Pattern[str] | None = None
+    sections: Mapping[str, str] = field(default_factory=dict)  # slug -> label
+    section_path: str = "/{section}/"
+    feed_paths: tuple[str, ...] = ()  # with {section}
+    next_page: str = ""  # CSS of links (or attributes) to the next listing page or fragment
+    card: str = ""  # a listing entry; only used to read its date (articles are found by URL)
+    card_date: str = ""  # inside a card: the visible date, in one of ``date_formats``
+    trailing_slash: bool | None = True
+    selectors: Selectors = Selectors()
+    layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    title_suffix: re.Pattern[str] | None = None
+    related_line: re.Pattern[str] | None = None  # "READ MORE: title" lines that are teasers
+    promo_lines: tuple[re.Pattern[str], ...] = ()  # paragraphs that are never article text
+    id_in_url: bool = False  # ``article_path`` has an ``id`` group that is stable and unique
+
+    def layer_order(self, field_name: str) -> tuple[str, ...]:
+        return self.layers.get(field_name, DEFAULT_LAYERS[field_name])
+
+    @cached_property
+    def host_map(self) -> dict[str, str]:
+        if not self.host:
+            return {}
+        bare = self.host.removeprefix("www.")
+        return {host: self.host for host in {self.host, bare, *self.mirrors}}
+
+    def owns(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "").lower() in self.host_map
+
+    def canonical(self, url: str) -> str:
+        return canonicalize(url, self.host_map, trailing_slash=self.trailing_slash)
+
+    def article_match(self, url: str) -> re.Match[str] | None:
+        """The article-path match of ``url`` (any host), or None for non-article pages."""
+        path = urlsplit(url).path
+        if self.skip_paths and self.skip_paths.search(path):
+            return None
+        return self.article_path.match(path)
+
+    def article_id(self, canonical_url: str) -> str:
+        match = self.article_match(canonical_url)
+        if self.id_in_url and match and match.group("id"):
+            return f"{self.name}:{match.group('id')}"
+        return url_hash_id(self.name, canonical_url)
+
+    @cached_property
+    def compiled(self) -> "CompiledSelectors":
+        return CompiledSelectors(self.selectors)
+
+
+def url_hash_id(site_name: str, canonical_url: str) -> str:
+    return f"{site_name}:{hashlib.sha1(canonical_url.encode('utf-8')).hexdigest()[:16]}"
+
+
+class CompiledSelectors:
+    """lxml selectors compiled once per site, used on every page of the crawl."""
+
+    def __init__(self, selectors: Selectors):
+        self.body_exclude = CSSSelector(selectors.body_exclude) if selectors.body_exclude else None
+        self.teasers = [
+            (CSSSelector(teaser.block),
+             CSSSelector(teaser.link) if teaser.link else None,
+             CSSSelector(teaser.title) if teaser.title else None)
+            for teaser in selectors.teasers
+        ]

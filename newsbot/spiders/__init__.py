@@ -1,0 +1,1 @@
+"""Spiders: thin and generic; what differs between sites lives in newsbot.sites."""

@@ -1,0 +1,180 @@
+"""A section crawler driven entirely by a site module: listing pages, their pagination, feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from newsbot.discovery import feed_entries
+from newsbot.extract import Page, extract_article
+from newsbot.extract.dates import parse_datetime
+from newsbot.sites.base import Site
+from newsbot.urls import origin, rebase
+
+# Articles first: they are what the run is for, and they free memory held by pending requests.
+ARTICLE_PRIORITY, LISTING_PRIORITY = 10, 0
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """``since`` as given on the command line: a date or an ISO datetime (UTC when no offset)."""
+    if not value:
+        return None
+    moment = parse_datetime(value if "T" in value or " " in value else f"{value}T00:00:00")
+    if moment is None:
+        raise ValueError(f"since={value!r} is not a date (expected YYYY-MM-DD or ISO 8601)")
+    return moment
+
+
+def flag(value, default: bool = True) -> bool:
+    if value is None:
+        return default
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+
+
+class SiteSectionSpider(scrapy.Spider):
+    """Crawls one section of ``site``: the section page and its "next"/"More" pages, and the
+    section's feeds. Articles are recognised by URL pattern, canonicalised before any request
+    (tracking parameters, fragments, AMP, mirrors), and requested once."""
+
+    site: Site
+
+    def __init__(self, section: str | None = None, base_url: str | None = None, max_pages=None,
+                 since: str | None = None, listing=None, feeds=None, **kwargs):
+        super().__init__(**kwargs)
+        self.section = section or self.default_section
+        self.base_url = (base_url or f"https://{self.site.host}").rstrip("/")
+        self.crawl_origin = origin(self.base_url)
+        self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
+        self.since = parse_since(since)
+        self.use_listing = flag(listing)
+        self.use_feeds = flag(feeds)
+        self.allowed_domains = [urlsplit(self.base_url).hostname]
+        self.requested: set[str] = set()
+
+    default_section = ""
+
+    async def start(self):
+        self.logger.info(
+            "Crawling section %r of %s at %s (listing pages: %s, feeds: %s, since: %s)",
+            self.section, self.site.name, self.base_url,
+            "up to %d" % self.max_pages if self.max_pages else ("all" if self.use_listing else "off"),
+            "on" if self.use_feeds else "off", self.since.isoformat() if self.since else "-",
+        )
+        if self.use_listing:
+            yield self.listing_request(self.crawl_url(self.site.section_path.format(section=self.section)), 0)
+        if self.use_feeds:
+            for path in self.site.feed_paths:
+                yield scrapy.Request(self.crawl_url(path.format(section=self.section)), callback=self.parse_feed,
+                                     errback=self.on_error, priority=LISTING_PRIORITY)
+
+    # -- URLs --
+    def crawl_url(self, url_or_path: str) -> str:
+        """Where to fetch a site URL (or path) in this crawl: under ``base_url``'s origin."""
+        return rebase(urljoin(f"https://{self.site.host}/", url_or_path), self.crawl_origin)
+
+    def site_url(self, url: str) -> str:
+        """A link seen during the crawl, as a URL of the site itself (undoing ``crawl_url``)."""
+        return rebase(url, f"https://{self.site.host}") if origin(url) == self.crawl_origin else url
+
+    def listing_request(self, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                              cb_kwargs={"page": page}, priority=LISTING_PRIORITY)
+
+    def article_request(self, url: str, via: str) -> scrapy.Request | None:
+        """A request for ``url`` if it is a not-yet-requested article of this section."""
+        canonical = self.site.canonical(self.site_url(url))
+        match = self.site.article_match(canonical) if self.site.owns(canonical) else None
+        if not match or match.groupdict().get("section", self.section) != self.section:
+            return None
+        stats = self.crawler.stats
+        if canonical in self.requested:
+            stats.inc_value("newsbot/discovery/repeated_links")
+            return None
+        self.requested.add(canonical)
+        stats.inc_value(f"newsbot/discovery/articles_from_{via}")
+        return scrapy.Request(self.crawl_url(canonical), callback=self.parse_article, errback=self.on_error,
+                              priority=ARTICLE_PRIORITY, meta={"canonical_url": canonical})
+
+    # -- callbacks --
+    def parse_listing(self, response, page: int):
+        if not self.is_html(response):
+            return
+        found = [request for href in response.css("a::attr(href)").getall()
+                 if (request := self.article_request(response.urljoin(href), "listing"))]
+        yield from found
+        self.crawler.stats.inc_value("newsbot/listing/pages")
+        if page == 0 and not found and not response.css(self.site.next_page):
+            self.report_error("empty_section", response.url, "the section page links to no article")
+        if self.max_pages and page + 1 >= self.max_pages:
+            return
+        if self.since and self.listing_is_older(response):
+            self.logger.info("Listing page %s is older than since=%s: not paginating further", response.url, self.since)
+            return
+        for next_url in response.css(self.site.next_page).getall() if self.site.next_page else []:
+            yield self.listing_request(self.crawl_url(self.site_url(response.urljoin(next_url))), page + 1)
+
+    def listing_is_older(self, response) -> bool:
+        """True when every dated card of the listing page predates ``since``."""
+        dates = [parse_datetime(text, self.site.selectors.date_formats, self.site.timezone)
+                 for text in response.css(self.site.card).css(self.site.card_date).xpath("string()").getall()] \
+            if self.site.card and self.site.card_date else []
+        dates = [moment for moment in dates if moment]
+        return bool(dates) and max(dates) < self.since
+
+    def parse_feed(self, response):
+        try:
+            entries = feed_entries(response.body)
+        except ValueError as error:
+            self.report_error("bad_feed", response.url, str(error))
+            return
+        self.crawler.stats.inc_value("newsbot/feeds/entries", len(entries))
+        for entry in entries:
+            if self.since and entry.published and entry.published < self.since:
+                self.crawler.stats.inc_value("newsbot/skipped/before_since")
+                continue
+            if request := self.article_request(entry.url, "feed"):
+                yield request
+
+    def parse_article(self, response):
+        if not self.is_html(response):
+            return
+        page = Page(response.url, response.text, selector=response.selector)
+        try:
+            article = extract_article(page, self.site, fetched_at=datetime.now(timezone.utc))
+        except Exception as error:  # one broken page must not end the crawl
+            self.logger.exception("Extraction failed for %s", response.url)
+            self.report_error("extraction_failed", response.url, repr(error), log=False)
+            return
+        stats = self.crawler.stats
+        for problem in page.problems:
+            stats.inc_value(f"newsbot/page_problems/{problem}")
+        for field, layer in article.provenance.items():
+            stats.inc_value(f"newsbot/provenance/{field}/{layer}")
+        if self.since and article.published_at and datetime.fromisoformat(article.published_at) < self.since:
+            stats.inc_value("newsbot/skipped/before_since")
+            return
+        yield article
+
+    # -- errors: logged with the URL and counted, never fatal --
+    def is_html(self, response) -> bool:
+        if isinstance(response, TextResponse):
+            return True
+        self.report_error("not_html", response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        return False
+
+    def report_error(self, kind: str, url: str, detail: str = "", log: bool = True) -> None:
+        self.crawler.stats.inc_value(f"newsbot/errors/{kind}")
+        if log:
+            self.logger.error("%s: %s%s", kind, url, f" ({detail})" if detail else "")
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.report_error(f"http_{status}", request.url)
+        else:
+            self.report_error(failure.type.__name__, request.url, failure.getErrorMessage())

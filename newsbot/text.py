@@ -1,0 +1,52 @@
+"""Text cleaning shared by extraction and the cleaning pipeline."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+PARAGRAPH_SEPARATOR = "\n\n"
+# Zero-width and soft characters that only break matching and tokenising.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"[^\S\n]+")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);")
+
+
+def normalize_line(text: str) -> str:
+    """One paragraph: entities decoded, NFC, invisible characters gone, all runs of space one."""
+    if _ENTITY.search(text):
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return " ".join(text.split())
+
+
+def split_paragraphs(text: str) -> list[str]:
+    return [line for line in (normalize_line(part) for part in re.split(r"\n\s*\n", text)) if line]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    return PARAGRAPH_SEPARATOR.join(paragraphs)
+
+
+def drop_repeats(paragraphs: list[str], also: tuple[str, ...] = ()) -> list[str]:
+    """Remove paragraphs seen before (or equal to one of ``also``, e.g. the headline)."""
+    seen = {normalize_key(text) for text in also if text}
+    kept = []
+    for paragraph in paragraphs:
+        key = normalize_key(paragraph)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(paragraph)
+    return kept
+
+
+def normalize_key(text: str) -> str:
+    """Comparison key: case, punctuation and spacing ignored."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def clean_body(text: str, also_drop: tuple[str, ...] = ()) -> str:
+    """Normalise every paragraph of a body and drop the repeated ones, keeping paragraph breaks."""
+    return join_paragraphs(drop_repeats(split_paragraphs(text), also_drop))
