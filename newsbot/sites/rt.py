@@ -38,7 +38,8 @@ SITE = Site(
         summary="div.article__summary",
         body="div.article__text",
         body_exclude=".rtcode, .media, figure, .article__short-url, .article__share, .read-more__cover, "
-        ".subscribe, .social-button, .article__tags-trends",
+        ".article__tags-trends, [class*=share], [class*=subscribe], [class*=social], [class*=promo], "
+        "[class*=banner], [class*=newsletter], [class*=follow]",
         teasers=(
             Teaser(block="a.read-more-big", title=".read-more-big__title"),
             Teaser(block=".read-more", link="a.read-more__link", title=".read-more__title"),
