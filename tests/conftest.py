@@ -26,18 +26,27 @@ class CrawlResult:
     output: Path
 
 
-def crawl(spider: str, output: Path, args: dict | None = None, settings: dict | None = None,
-          timeout: float = 180) -> CrawlResult:
+def scrapy_crawl(spider: str, options: list[str], args: dict | None = None, settings: dict | None = None,
+                 cwd: Path = ROOT, timeout: float = 180) -> subprocess.CompletedProcess:
     """``scrapy crawl`` in a subprocess (a Twisted reactor cannot restart within one process)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]
     for name, value in {**FAST, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsbot.settings"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    items = [json.loads(line) for line in output.read_text("utf-8").splitlines()] if output.exists() else []
-    return CrawlResult(done.returncode, items, done.stderr, output)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+
+
+def crawl(spider: str, output: Path, args: dict | None = None, settings: dict | None = None,
+          timeout: float = 180) -> CrawlResult:
+    """Crawl into ``output`` (overwritten) and read back what was written."""
+    done = scrapy_crawl(spider, ["-O", str(output)], args, settings, timeout=timeout)
+    return CrawlResult(done.returncode, read_jsonl(output), done.stderr, output)
 
 
 @pytest.fixture(scope="session")
