@@ -8,7 +8,7 @@ import unicodedata
 
 PARAGRAPH_SEPARATOR = "\n\n"
 # Zero-width and soft characters that only break matching and tokenising.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);")
 
@@ -17,8 +17,9 @@ def normalize_line(text: str) -> str:
     """One paragraph: entities decoded, NFC, invisible characters gone, all runs of space one."""
     if _ENTITY.search(text):
         text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return " ".join(text.split())
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def split_paragraphs(text: str) -> list[str]:
