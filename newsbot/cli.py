@@ -1,4 +1,5 @@
-"""`newsbot demo | serve | extract`: the offline demo, the replica server, one-page extraction."""
+"""`newsbot demo | serve | extract | run`: the offline demo, the replica server, one-page
+extraction, and the scheduled-job command (one crawl, one output file and its run report)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import gzip
 import json
 import os
+import subprocess
 import sys
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -16,8 +18,7 @@ from w3lib.encoding import html_to_unicode
 
 from newsbot.extract import Page, extract_article
 from newsbot.pipelines.clean import clean_article
-from newsbot.sites import site_for_url
-from newsbot.sites.generic import SITE as GENERIC
+from newsbot.sites import site_for_page
 
 
 def _project_settings(overrides: dict):
@@ -45,7 +46,7 @@ def run_crawl(spider: str, output: Path, spider_args: dict, overrides: dict | No
     return crawler.stats.get_stats()
 
 
-def summarize(stats: dict, output: Path) -> str:
+def summarize(stats: dict, output: Path | str) -> str:
     lines = [f"articles written: {stats.get('item_scraped_count', 0)}  ->  {output}"]
     for prefix, title in (("newsbot/dropped/", "dropped"), ("newsbot/errors/", "errors"),
                           ("newsbot/skipped/", "skipped")):
@@ -78,9 +79,68 @@ def cmd_demo(args) -> int:
 
 def cmd_serve(args) -> int:
     from newsbot.replica import ReplicaSite, serve_forever
+    from newsbot.replica.wordpress import WordPressSite
 
-    serve_forever(args.port, ReplicaSite.from_feed())
+    if args.articles and (args.site, args.mode) != ("rt", "normal"):
+        print("newsbot serve: --articles scales the RT replica in normal mode only", file=sys.stderr)
+        return 2
+    if args.articles:
+        print(f"rendering the {args.articles} article pages of the scaled replica ...", file=sys.stderr, flush=True)
+        site = ReplicaSite.scaled(args.articles)
+        site.prerender()
+    else:
+        site = WordPressSite.from_replica() if args.site == "wordpress" else ReplicaSite.from_feed(mode=args.mode)
+    serve_forever(args.port, site)
     return 0
+
+
+def name_value(pair: str) -> tuple[str, str]:
+    name, sep, value = pair.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {pair!r}")
+    return name, value
+
+
+def run_paths(output_dir: Path, spider: str, gzip_output: bool, rotating: bool, now: datetime) -> tuple[str, Path]:
+    """This run's output URI (with a part number when rotating) and its report path."""
+    stem = output_dir.resolve() / f"{spider}-{now:%Y-%m-%dT%H-%M-%SZ}"
+    part = "-%(batch_id)03d" if rotating else ""
+    return f"{stem}{part}.jsonl{'.gz' if gzip_output else ''}", stem.with_name(stem.name + ".report.json")
+
+
+def scheduled_crawl_command(args, output_uri: str, report: Path) -> list[str]:
+    feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": True}
+    if args.gzip:
+        feed["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+    if args.max_bytes:
+        feed["batch_max_bytes"] = args.max_bytes
+    settings = {"FEEDS": json.dumps({output_uri: feed}), "NEWSBOT_REPORT_PATH": str(report),
+                **({"NEWSBOT_STATE": str(Path(args.state).resolve())} if args.state else {}),
+                **dict(args.setting)}
+    command = [sys.executable, "-m", "scrapy", "crawl", args.spider]
+    for name, value in args.arg:
+        command += ["-a", f"{name}={value}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def cmd_run(args) -> int:
+    """One scheduled crawl in a subprocess: exit 0 only if it finished and every monitor passed."""
+    output_uri, report_path = run_paths(Path(args.output_dir), args.spider, args.gzip, bool(args.max_bytes),
+                                        datetime.now(timezone.utc))
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": os.environ.get("SCRAPY_SETTINGS_MODULE", "newsbot.settings")}
+    crawl = subprocess.run(scheduled_crawl_command(args, output_uri, report_path), env=env)
+    if not report_path.exists():
+        print(f"newsbot run: the crawl wrote no run report (exit status {crawl.returncode}); see its log",
+              file=sys.stderr)
+        return crawl.returncode or 1
+    report = json.loads(report_path.read_text("utf-8"))
+    print(summarize(report["stats"], ", ".join(output["path"] for output in report["outputs"]) or "no file"))
+    print(f"run report: {report_path}")
+    for failure in report["failures"]:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    return 0 if report["ok"] and crawl.returncode == 0 else 1
 
 
 def read_page(path: Path) -> str:
@@ -93,10 +153,14 @@ def read_page(path: Path) -> str:
 
 
 def extract_file(path: Path, url: str | None) -> dict:
-    """The cleaned article record of one saved page; the site module is chosen by URL."""
-    url = url or path.resolve().as_uri()
-    site = site_for_url(url) or GENERIC
-    article = extract_article(Page(url, read_page(path)), site, fetched_at=datetime.now(timezone.utc))
+    """The cleaned article record of one saved page; the site module is chosen by URL, then markup."""
+    return extract_html(read_page(path), url or path.resolve().as_uri())
+
+
+def extract_html(html: str, url: str) -> dict:
+    """The cleaned article record of one decoded page (what `extract` does per page, file aside)."""
+    page = Page(url, html)
+    article = extract_article(page, site_for_page(url, page.selector), fetched_at=datetime.now(timezone.utc))
     adapter = ItemAdapter(article)
     clean_article(adapter)
     return adapter.asdict()
@@ -133,12 +197,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     serve = commands.add_parser("serve", help="serve the offline replica on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--mode", default="normal", choices=("normal", "challenge", "drifted"),
+                       help="challenge: every page is a bot wall; drifted: article layout redesigned")
+    serve.add_argument("--site", default="rt", choices=("rt", "wordpress"),
+                       help="wordpress: a republisher of RT's articles (Jannah theme), the seed's page among them")
+    serve.add_argument("--articles", type=int, default=0, metavar="N",
+                       help="scale replica: the section 'russia' with N articles recombined from the real texts")
     serve.set_defaults(func=cmd_serve)
     extract = commands.add_parser("extract", help="print the article record of saved page(s) as JSON")
     extract.add_argument("page", nargs="?", help="saved page (.html or .html.gz)")
     extract.add_argument("--url", help="the page's URL: chooses the site module, resolves links")
     extract.add_argument("--batch", help='JSONL manifest of {"path": ..., "url": ...}; one JSON line out per page')
     extract.set_defaults(func=cmd_extract)
+    run = commands.add_parser("run", help="the scheduled job: one crawl -> one output file + run report; "
+                              "exit 1 when the crawl did not finish or a monitor failed")
+    run.add_argument("spider", help="spider name, e.g. rt")
+    run.add_argument("--output-dir", required=True, help="where <spider>-<UTC time>.jsonl and .report.json go")
+    run.add_argument("--state", help="repeat-run state (NEWSBOT_STATE): articles exported before are not again")
+    run.add_argument("-a", dest="arg", action="append", default=[], type=name_value, metavar="NAME=VALUE",
+                     help="spider argument")
+    run.add_argument("-s", dest="setting", action="append", default=[], type=name_value, metavar="NAME=VALUE",
+                     help="Scrapy setting")
+    run.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
+    run.add_argument("--max-bytes", type=int, default=0, help="rotate to a new part file past this size")
+    run.set_defaults(func=cmd_run)
     return parser
 
 

@@ -31,6 +31,8 @@ class Article:
     tags: list[str] = field(default_factory=list)
     related: list[dict[str, str]] = field(default_factory=list)
     source_url: str | None = None
+    duplicate_of: str | None = None  # set on copies kept by NEWSBOT_KEEP_DUPLICATES
+    version: int = 1  # 1 on first export; +1 each time a refresh run re-emits it changed
     fetched_at: str = ""
     provenance: dict[str, str] = field(default_factory=dict)
 

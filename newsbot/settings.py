@@ -29,8 +29,17 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time, with jitter
 RETRY_BACKOFF_MAX = 60.0  # cap, also on Retry-After
 DOWNLOADER_MIDDLEWARES = {
+    # Redirects stay on the allowed hosts even after a retry, and a redirect loop is an error.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newsbot.middlewares.StrictOffsiteMiddleware": 50,
+    "newsbot.middlewares.RedirectLoopMiddleware": 610,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsbot.middlewares.BackoffRetryMiddleware": 550,
+    # Before retries (550): a challenge page is not retried, parsed, or taken for an empty section.
+    "newsbot.botwall.BotWallMiddleware": 600,
+    # Around decompression (590): a false Content-Encoding is dropped, a wrong charset corrected.
+    "newsbot.encoding.FalseContentEncodingMiddleware": 595,
+    "newsbot.encoding.CharsetMiddleware": 585,
 }
 
 # -- items: clean, validate, de-duplicate (each drop counted as newsbot/dropped/<reason>) --
@@ -40,6 +49,13 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.dedupe.DeduplicatePipeline": 300,
 }
 
+# -- duplicates and repeat runs (newsbot/state/): same id or URL, same text, near-duplicate
+# text (MinHash LSH), a copy's source_url. NEWSBOT_STATE=PATH keeps a SQLite state of what was
+# exported: later runs fetch and emit only new articles; unset, every run is complete --
+NEWSBOT_STATE = None
+NEWSBOT_REFRESH = False  # with a state: re-read exported articles, re-emit changed ones (version + 1)
+NEWSBOT_KEEP_DUPLICATES = False  # emit republished copies with duplicate_of instead of dropping them
+
 # -- output: one new JSONL file per run, UTF-8, no empty files, never visible half-written --
 FEEDS = {
     "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf8"},
@@ -47,5 +63,47 @@ FEEDS = {
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
 FEED_STORAGES = {"": "newsbot.feedstorage.AtomicFileFeedStorage", "file": "newsbot.feedstorage.AtomicFileFeedStorage"}
+
+# -- output rotation and gzip: FEEDS options `batch_max_bytes` (size, this default) and
+# `batch_item_count` (count) rotate parts (URI needs %(batch_id)d); gzip = FEEDS option
+# "postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"] on a `.jsonl.gz` URI --
+NEWSBOT_FEED_BATCH_MAX_BYTES = 0  # 0: one file per run
+EXTENSIONS = {
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newsbot.extensions.feeds.SizeRotatingFeedExporter": 0,
+    "newsbot.monitors.SpidermonExtension": 500,
+    "newsbot.state.StateExtension": 100,  # the state the spider and DeduplicatePipeline ask
+    "newsbot.extensions.report.RunReport": 900,  # after the feed exporter: reads its paths
+}
+
+# -- run report: <output stem>.report.json beside the (first) output file, or this path --
+NEWSBOT_REPORT_ENABLED = True
+NEWSBOT_REPORT_PATH = None
+
+# -- monitoring (spidermon, at spider close; newsbot/monitors.py). A failure is logged as an
+# ERROR, written in the run report, and makes `newsbot run` exit non-zero --
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsbot.monitors.CrawlMonitorSuite"]
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # null is not a value
+SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS = {"image": 1, "*": 0}  # image/url etc., not provenance/*
+SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True  # "no articles" is the Articles written check
+SPIDERMON_FIELD_COVERAGE_RULES = {  # share of written articles with a non-empty value
+    "Article/headline": 1.0,
+    "Article/body": 1.0,
+    "Article/published_at": 0.95,
+    "Article/canonical_url": 1.0,
+}
+NEWSBOT_MAX_ERROR_RATIO = 0.1  # errors (newsbot/errors/*) per request
+NEWSBOT_MAX_BOT_WALLS = 0  # challenge/block pages tolerated
+NEWSBOT_MAX_GENERIC_SHARE = 0.2  # share of pages whose selector-backed field came from generic extraction
+
+# -- distributed mode (newsbot/distributed/): with NEWSBOT_REDIS_URL set, this process is one
+# worker of the run NEWSBOT_RUN_NAME (the same for all its workers): scrapy-redis queue and
+# duplicate filter shared through that Redis, and the repeat-run state there too --
+ADDONS = {"newsbot.distributed.addon.DistributedAddon": 0}
+NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
+NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"
 
 LOG_LEVEL = "INFO"

@@ -15,8 +15,9 @@ _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);")
 
 def normalize_line(text: str) -> str:
     """One paragraph: entities decoded, NFC, invisible characters gone, all runs of space one."""
-    if _ENTITY.search(text):
-        text = html.unescape(text)
+    # Until none is left, so that cleaning twice changes nothing ("&amp;lt;" -> "<" at once).
+    while _ENTITY.search(text) and (decoded := html.unescape(text)) != text:
+        text = decoded
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return " ".join(_INVISIBLE.sub("", text).split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -29,13 +30,28 @@ class CrawlResult:
 def scrapy_crawl(spider: str, options: list[str], args: dict | None = None, settings: dict | None = None,
                  cwd: Path = ROOT, timeout: float = 180) -> subprocess.CompletedProcess:
     """``scrapy crawl`` in a subprocess (a Twisted reactor cannot restart within one process)."""
+    return subprocess.run(crawl_command(spider, options, args, settings), cwd=cwd, env=CRAWL_ENV,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+CRAWL_ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsbot.settings"}
+
+
+def crawl_command(spider: str, options: list[str], args: dict | None = None, settings: dict | None = None) -> list[str]:
+    """The command line of ``scrapy_crawl`` (for a crawl that runs beside the test: ``subprocess.Popen``)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]
     for name, value in {**FAST, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsbot.settings"}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return command
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server a test starts: Scrapyd, redis-server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def read_jsonl(path: Path) -> list[dict]:

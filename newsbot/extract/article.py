@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Callable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from newsbot.extract.body import body_text
 from newsbot.extract.dates import iso, is_plausible, parse_datetime
-from newsbot.extract.generic import generic_body, generic_headline, generic_published
+from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
 from newsbot.extract.page import Page
+from newsbot.extract.republish import CopyText, clean_copy, split_credit
 from newsbot.record import Article
+from newsbot.sites import canonical_url
 from newsbot.sites.base import Site
-from newsbot.text import drop_repeats, join_paragraphs, normalize_line
+from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
 Source = Callable[["_Fields"], Any]
 
@@ -27,6 +29,9 @@ class _Fields:
         self.provenance: dict[str, str] = {}
         self.canonical_url = page.url
         self._body = None
+        self.section: str | None = None  # once picked: the section_name sources read it
+        self.copy: CopyText | None = None  # a copy's text after newsbot.extract.republish
+        self.text = ""  # once picked: the body, which the language is detected from
 
     def pick(self, name: str, sources: dict[str, Source]) -> Any:
         for layer in self.site.layer_order(name):
@@ -131,6 +136,21 @@ def _breadcrumb_section(f: _Fields) -> str | None:
     return None
 
 
+def _section_link_slug(f: _Fields) -> str | None:
+    """The last path segment of the section link's href ("russia-fsu" of /category/russia-fsu/)."""
+    href = f.page.selector.css(f.site.selectors.section).attrib.get("href") if f.site.selectors.section else None
+    if not href:
+        return None
+    return urlsplit(href.strip()).path.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def _body_links(f: _Fields) -> list[tuple[str, str]]:
+    """(text, absolute URL) of every link in the body container, in document order."""
+    container = f.page.selector.css(f.site.selectors.body)[:1] if f.site.selectors.body else []
+    return [(normalize_line(link.xpath("string()").get()), urljoin(f.canonical_url, link.attrib["href"].strip()))
+            for link in container.css("a[href]")] if container else []
+
+
 def _url_section(f: _Fields) -> str | None:
     match = f.site.article_match(f.canonical_url)
     return match.group("section") if match and "section" in match.groupdict() else None
@@ -156,6 +176,7 @@ SOURCES: dict[str, dict[str, Source]] = {
     "body": {
         "selector": lambda f: f.body().paragraphs if f.body() else None,
         "generic": lambda f: generic_body(f.page),
+        "json-ld": lambda f: split_paragraphs(f.data["articleBody"]) if isinstance(f.data.get("articleBody"), str) else None,
     },
     "authors": {
         "json-ld": lambda f: _names(f.data.get("author")),
@@ -177,6 +198,7 @@ SOURCES: dict[str, dict[str, Source]] = {
         "meta": lambda f: f.page.html_lang or f.page.meta.get("og:locale"),
         "json-ld": lambda f: _text(f.data.get("inLanguage")),
         "site": lambda f: f.site.language,
+        "text": lambda f: detected_language(f.text),
     },
     "image": {
         "opengraph": lambda f: f.page.meta.get("og:image"),
@@ -200,6 +222,16 @@ SOURCES: dict[str, dict[str, Source]] = {
         "url": _url_section,
         "json-ld": _breadcrumb_section,
         "meta": lambda f: _text(f.page.meta.get("article:section")),
+        "selector": _section_link_slug,
+    },
+    "section_name": {
+        "site": lambda f: f.site.sections.get(f.section) if f.section else None,
+        "meta": lambda f: _text(f.page.meta.get("article:section")),
+        "selector": lambda f: f.css_text(f.site.selectors.section),
+    },
+    "source_url": {
+        "selector": lambda f: f.page.selector.css(f.site.selectors.source).get() if f.site.selectors.source else None,
+        "text": lambda f: f.copy.source_link if f.copy else None,
     },
 }
 
@@ -216,10 +248,15 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         headline, f.provenance["headline"] = visible, "selector"  # structured data cut it short
     summary = f.pick("summary", SOURCES["summary"])
     paragraphs = f.pick("body", SOURCES["body"]) or []
+    if site.copies_articles:
+        f.copy = clean_copy(paragraphs, headline, summary, _body_links(f))
+        paragraphs = f.copy.paragraphs
+        if f.copy.summary != summary:
+            summary, f.provenance["summary"] = f.copy.summary, "text"
     # The lead opens the body only where the page shows it (a meta description may be hidden).
-    lead = [summary] if summary and f.provenance.get("summary") == "selector" else []
-    body = join_paragraphs(drop_repeats(lead + paragraphs, also=(headline,)))
-    section = f.pick("section", SOURCES["section"])
+    lead = [summary] if summary and f.provenance.get("summary") in ("selector", "text") else []
+    body = f.text = join_paragraphs(drop_repeats(lead + paragraphs, also=(headline,)))
+    section = f.section = f.pick("section", SOURCES["section"])
     image_url = f.pick("image", SOURCES["image"])
     image = None
     if image_url:
@@ -228,16 +265,29 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
             "caption": f.pick("image.caption", SOURCES["image.caption"]),
             "credit": f.pick("image.credit", SOURCES["image.credit"]),
         }
+        if image["caption"] and not image["credit"]:
+            caption, credit = split_credit(image["caption"])
+            if credit:  # "Caption. © Agency" in one element
+                image.update(caption=caption, credit=credit)
+                f.provenance["image.caption"] = f.provenance["image.credit"] = "text"
     related = f.body().related if f.body() else []
     if related:
         f.provenance["related"] = "selector"
+    for title, href in f.copy.related if f.copy else ():
+        url = canonical_url(href) if href else None
+        if url is None:
+            f.page.problems.append("teaser_without_link")
+        elif all(item["url"] != url for item in related):
+            related.append({"url": url, "headline": title})
+            f.provenance["related"] = "text"
+    source = f.pick("source_url", SOURCES["source_url"])
     article = Article(
         id=site.article_id(canonical),
         site=site.name,
         url=page.url,
         canonical_url=canonical,
         section=section,
-        section_name=site.sections.get(section) if section else None,
+        section_name=f.pick("section_name", SOURCES["section_name"]),
         headline=headline,
         summary=summary,
         body=body,
@@ -248,12 +298,11 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         image=image,
         tags=f.pick("tags", SOURCES["tags"]) or [],
         related=related,
+        source_url=canonical_url(urljoin(canonical, source)) if source else None,
         fetched_at=iso(fetched_at or datetime.now(timezone.utc)),
         provenance=f.provenance,
     )
     f.provenance["id"] = "url"
-    if article.section_name:
-        f.provenance["section_name"] = "site"
     return article
 
 

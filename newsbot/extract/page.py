@@ -14,6 +14,10 @@ logger = logging.getLogger(__name__)
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "LiveBlogPosting", "WebPage", "ReviewNewsArticle", "BackgroundNewsArticle"}
 MAX_JSONLD_CHARS = 1_000_000  # a larger block is hostile or broken; skip it rather than parse it
+# Real JSON-LD nests a few levels and its longest string is an articleBody; beyond these a
+# block is hostile (or broken) and skipped whole, so no field is taken from it.
+MAX_JSONLD_DEPTH = 32
+MAX_JSONLD_STRING = 200_000
 
 
 class Page:
@@ -41,6 +45,9 @@ class Page:
                 data = json.loads(raw, strict=False)
             except (ValueError, RecursionError):
                 self.problems.append("jsonld_invalid")
+                continue
+            if problem := _hostile(data):
+                self.problems.append(problem)
                 continue
             objects.extend(_flatten(data))
         return objects
@@ -85,6 +92,21 @@ def _types(obj: dict[str, Any]) -> set[str]:
     if isinstance(value, list):
         return {item for item in value if isinstance(item, str)}
     return set()
+
+
+def _hostile(data: Any) -> str | None:
+    """Why a parsed block must not be used ("jsonld_too_deep", "jsonld_string_too_long"), or None.
+    Iterative, so a deep block cannot exhaust the stack here."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSONLD_DEPTH:
+            return "jsonld_too_deep"
+        if isinstance(value, str) and len(value) > MAX_JSONLD_STRING:
+            return "jsonld_string_too_long"
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        pending.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _flatten(data: Any) -> list[dict[str, Any]]:

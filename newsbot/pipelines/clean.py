@@ -5,7 +5,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 
 from newsbot.pipelines import Pipeline
-from newsbot.text import clean_body, normalize_line, split_paragraphs
+from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
 
 def _line(value):
@@ -21,8 +21,9 @@ def clean_article(adapter: ItemAdapter) -> int:
     for name in ("headline", "summary", "section_name"):
         adapter[name] = _line(adapter.get(name))
     adapter["headline"] = adapter["headline"] or ""
-    before = len(split_paragraphs(adapter.get("body") or ""))
-    adapter["body"] = clean_body(adapter.get("body") or "", also_drop=(adapter["headline"],))
+    paragraphs = split_paragraphs(adapter.get("body") or "")  # once: the body is most of the text
+    kept = drop_repeats(paragraphs, also=(adapter["headline"],))
+    adapter["body"] = join_paragraphs(kept)
     adapter["authors"] = _unique_lines(adapter.get("authors"))
     adapter["tags"] = _unique_lines(adapter.get("tags"))
     adapter["related"] = [
@@ -32,7 +33,7 @@ def clean_article(adapter: ItemAdapter) -> int:
     image = adapter.get("image")
     if image:
         adapter["image"] = {**image, "caption": _line(image.get("caption")), "credit": _line(image.get("credit"))}
-    return before - len(split_paragraphs(adapter["body"]))
+    return len(paragraphs) - len(kept)
 
 
 class CleanTextPipeline(Pipeline):

@@ -1,24 +1,50 @@
-"""De-duplication within a run: one record per id and per canonical URL."""
+"""De-duplication: one record per article and per story, within the run and, with
+NEWSBOT_STATE, across runs. The rules are in newsbot.state.ledger; this pipeline applies the
+verdict: drops are counted as newsbot/dropped/<reason> and logged with the original's id."""
 
 from __future__ import annotations
+
+import logging
 
 from itemadapter import ItemAdapter
 
 from newsbot.pipelines import Pipeline
+from newsbot.sites import site_for_url
+from newsbot.state import StateExtension
+from newsbot.state.ledger import DUPLICATE_ID, DUPLICATE_URL, NEAR_DUPLICATE, UNCHANGED
+from newsbot.urls import canonicalize
+
+# Repeats within a run point at a site or discovery problem; the rest is routine.
+DROP_LOG_LEVELS = {DUPLICATE_ID: logging.WARNING, DUPLICATE_URL: logging.WARNING, UNCHANGED: logging.DEBUG}
+
+
+def canonical_source(url: str | None) -> str | None:
+    """A copy's ``source_url`` as the original's site module spells its canonical URL."""
+    if not url:
+        return None
+    site = site_for_url(url)
+    return site.canonical(url) if site else canonicalize(url)
 
 
 class DeduplicatePipeline(Pipeline):
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.seen_ids: set[str] = set()
-        self.seen_urls: set[str] = set()
+        self.state = StateExtension.of(crawler)
+        if self.state is None:
+            raise RuntimeError("DeduplicatePipeline needs the extension newsbot.state.StateExtension (EXTENSIONS)")
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        if adapter["id"] in self.seen_ids:
-            self.drop(adapter, "duplicate_id", adapter["id"])
-        if adapter["canonical_url"] in self.seen_urls:
-            self.drop(adapter, "duplicate_url", adapter["canonical_url"])
-        self.seen_ids.add(adapter["id"])
-        self.seen_urls.add(adapter["canonical_url"])
+        verdict = self.state.admit(item, adapter["id"], adapter["canonical_url"],
+                                   canonical_source(adapter.get("source_url")), adapter.get("modified_at"),
+                                   adapter["body"])
+        if not verdict.emit:
+            detail = f"of {verdict.original}" if verdict.original else ""
+            if verdict.reason == NEAR_DUPLICATE:
+                detail += f", similarity {verdict.similarity:.2f}"
+            self.drop(adapter, verdict.reason, detail, level=DROP_LOG_LEVELS.get(verdict.reason, logging.INFO))
+        if verdict.reason:  # a new version, or a copy kept with NEWSBOT_KEEP_DUPLICATES
+            self.stats.inc_value(f"newsbot/emitted/{verdict.reason}")
+        adapter["version"] = verdict.version
+        adapter["duplicate_of"] = verdict.duplicate_of
         return item

@@ -559,3 +559,49 @@ def _with_nbsp(markup: str) -> str:
 
 def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+# -- test modes of the replica: a bot wall, and the article layout after a redesign --
+
+CHALLENGE_PAGE = """\
+<!DOCTYPE html>
+<html lang="en-US">
+<head>
+    <title>Just a moment...</title>
+    <meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+    <meta name="robots" content="noindex,nofollow">
+</head>
+<body>
+    <div class="main-wrapper" role="main">
+        <div class="main-content">
+            <h1 class="zone-name-title h1">www.rt.com</h1>
+            <h2 class="h2" id="challenge-running">Checking if the site connection is secure</h2>
+            <noscript><div class="h2">Enable JavaScript and cookies to continue</div></noscript>
+            <div id="challenge-stage"></div>
+        </div>
+    </div>
+    <script>(function(){window._cf_chl_opt={cvId: '3', cZone: 'www.rt.com', cType: 'managed'};
+    var a = document.createElement('script'); a.src = '/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1';
+    document.getElementsByTagName('head')[0].appendChild(a);}());</script>
+</body>
+</html>
+"""
+
+# A redesign renames the article's classes; structured data (JSON-LD, OpenGraph) stays.
+DRIFTED_CLASSES = (
+    ("article__heading", "story-title"),
+    ("article__summary", "story-lead"),
+    ("article__text", "story-body"),
+    ("date_article-header", "story-date"),
+    ("article__cover", "story-cover"),
+    ("tags-trends__link", "story-tag"),
+    ("read-more-big", "story-teaser-big"),
+    ("read-more", "story-teaser"),
+)
+
+
+def drift_layout(markup: str) -> str:
+    """The same page after a redesign: RT's article classes renamed."""
+    for old, new in DRIFTED_CLASSES:
+        markup = markup.replace(old, new)
+    return markup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +19,9 @@ HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 ROBOTS = "User-agent: *\nAllow: /\n"
+# "normal"; "challenge": every page but robots.txt is a Cloudflare challenge (HTTP 403);
+# "drifted": article pages in a redesigned layout (renamed classes, same structured data).
+MODES = ("normal", "challenge", "drifted")
 MAX_LISTING_LIMIT = 1000
 MOST_READ_SIZE = 5
 # Query the real site appends to links in its "Most read" widget.
@@ -47,12 +51,22 @@ def newest_first(articles: Iterable[FeedArticle]) -> list[FeedArticle]:
 class ReplicaSite:
     """RT's sections, listings, feeds and articles for a set of feed articles."""
 
-    def __init__(self, articles: Iterable[FeedArticle] = (), page_size: int = 8):
+    _model = staticmethod(article_model)  # how a page's article model is had (cached here)
+
+    def __init__(self, articles: Iterable[FeedArticle] = (), page_size: int = 8, mode: str = "normal",
+                 feed_size: int | None = None):
+        """`feed_size`: the RSS feeds list only the newest N articles (None: all, as the replica of
+        the real feed does)."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.page_size = page_size
+        self.mode = mode
         self._articles: dict[int, FeedArticle] = {}
         self._article_pages: dict[tuple[int, bool], bytes] = {}
+        self._feed_size = feed_size
+        self._order: _Order | None = None
         for article in articles:
             self.add(article)
         self._routes: list[tuple[re.Pattern[str], Callable[..., Response | None]]] = [
@@ -65,7 +79,8 @@ class ReplicaSite:
 
     @classmethod
     def from_feed(
-        cls, path: str | Path | None = None, *, limit: int | None = None, page_size: int = 8
+        cls, path: str | Path | None = None, *, limit: int | None = None, page_size: int = 8,
+        mode: str = "normal",
     ) -> ReplicaSite:
         """The site of a feed file; `limit` keeps only the newest N articles per section."""
         articles = newest_first(load_feed(path))
@@ -74,7 +89,15 @@ class ReplicaSite:
             for article in articles:
                 by_section.setdefault(article.section, []).append(article)
             articles = [a for section in by_section.values() for a in section[:limit]]
-        return cls(articles, page_size)
+        return cls(articles, page_size, mode)
+
+    @classmethod
+    def scaled(cls, articles: int, page_size: int = 8) -> ReplicaSite:
+        """The section "russia" with `articles` articles recombined from the real feed's texts,
+        deterministically (newsbot.replica.scale): for speed and memory benchmarks."""
+        from .scale import ScaledSite  # it builds on this module
+
+        return ScaledSite(articles, page_size)
 
     def add(self, article: FeedArticle) -> None:
         """Publish one more article (e.g. to simulate a site that grows between runs)."""
@@ -82,23 +105,36 @@ class ReplicaSite:
             raise ValueError(f"article {article.id} is already on the site")
         self._articles[article.id] = article
         self._article_pages.clear()  # their "Most read" lists may change
+        self._order = None
 
     @property
     def articles(self) -> list[FeedArticle]:
-        return newest_first(self._articles.values())
+        return list(self._ordered().newest)
 
     @property
     def sections(self) -> list[str]:
-        sections = {a.section for a in self._articles.values()}
-        return sorted(sections, key=lambda s: (section_order(s), s))
+        return list(self._ordered().sections)
 
     def section_articles(self, section: str) -> list[FeedArticle]:
-        return [a for a in self.articles if a.section == section]
+        return list(self._ordered().by_section.get(section, ()))
+
+    def _ordered(self) -> _Order:
+        """The articles sorted once per change, not per request (a scaled site has thousands)."""
+        if self._order is None:
+            newest = newest_first(self._articles.values())
+            by_section: dict[str, list[FeedArticle]] = {}
+            for article in newest:
+                by_section.setdefault(article.section, []).append(article)
+            sections = sorted(by_section, key=lambda s: (section_order(s), s))
+            self._order = _Order(newest, by_section, sections)
+        return self._order
 
     def get(self, path_with_query: str) -> Response:
         path = urlsplit(path_with_query).path
         if path == "/robots.txt":
             return 200, TEXT, ROBOTS.encode()
+        if self.mode == "challenge":
+            return 403, HTML, pages.CHALLENGE_PAGE.encode()
         if path == "/":
             return self._home()
         if path in pages.STATIC_PAGES:
@@ -149,10 +185,10 @@ class ReplicaSite:
 
     def _rss(self, section: str | None) -> Response | None:
         if section is None:
-            feed = pages.rss("RT - Daily news", SITE, f"{SITE}/rss/", self.articles)
+            feed = pages.rss("RT - Daily news", SITE, f"{SITE}/rss/", self.articles[: self._feed_size])
         elif section in self.sections:
             title, link = section_info(section).title, f"{SITE}/{section}/"
-            feed = pages.rss(title, link, f"{SITE}/rss/{section}/", self.section_articles(section))
+            feed = pages.rss(title, link, f"{SITE}/rss/{section}/", self.section_articles(section)[: self._feed_size])
         else:
             return None
         return 200, RSS, feed.encode()
@@ -169,18 +205,20 @@ class ReplicaSite:
         return 200, HTML, self._article_pages[key]
 
     def _render_article(self, article: FeedArticle, amp: bool) -> bytes:
-        model = article_model(article)
+        model = self._model(article)
         if amp:
             return pages.amp_page(model).encode()
-        most_read = [(a.path, a.headline) for a in self.articles if a.id != article.id]
-        return pages.page(
+        newest = self._ordered().newest[: MOST_READ_SIZE + 1]
+        most_read = [(a.path, a.headline) for a in newest if a.id != article.id]
+        markup = pages.page(
             pages.article_title(article),
             "article",
             pages.article_main(model),
             pages.sidebar(most_read[:MOST_READ_SIZE]),
             self.sections,
             head=pages.article_head(model),
-        ).encode()
+        )
+        return (pages.drift_layout(markup) if self.mode == "drifted" else markup).encode()
 
     def _trend(self, slug: str) -> Response:
         name = slug.replace("-", " ").capitalize()
@@ -202,6 +240,13 @@ class ReplicaSite:
             most_read = [(a.path, a.headline) for a in self.articles[:MOST_READ_SIZE]]
         body = pages.page(title, page_type, main, pages.sidebar(most_read), self.sections)
         return 200, HTML, body.encode()
+
+
+@dataclass(frozen=True)
+class _Order:
+    newest: list[FeedArticle]
+    by_section: dict[str, list[FeedArticle]]
+    sections: list[str]
 
 
 def expected_records(site_or_articles: ReplicaSite | Iterable[FeedArticle]) -> list[dict]:

@@ -29,6 +29,8 @@ DEFAULT_LAYERS: Mapping[str, tuple[str, ...]] = {
     "image.credit": ("selector", "json-ld"),
     "tags": ("json-ld", "meta", "selector"),
     "section": ("url", "json-ld", "meta"),
+    "section_name": ("site", "meta", "selector"),
+    "source_url": ("selector", "text"),
 }
 
 
@@ -58,6 +60,8 @@ class Selectors:
     image: str = ""  # attribute selector giving the cover image URL, e.g. "img::attr(src)"
     image_caption: str = ""
     image_credit: str = ""
+    section: str = ""  # the link to the article's section: its href's last segment is the slug, its text the label
+    source: str = ""  # attribute selector giving the URL of the original, on pages that copy one
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,13 @@ class Site:
     related_line: re.Pattern[str] | None = None  # "READ MORE: title" lines that are teasers
     promo_lines: tuple[re.Pattern[str], ...] = ()  # paragraphs that are never article text
     id_in_url: bool = False  # ``article_path`` has an ``id`` group that is stable and unique
+    markers: tuple[str, ...] = ()  # CSS; any one on a page makes it this site's, on any host
+    listing_area: str = ""  # CSS of the part of a listing page holding its entries ("" = all of it)
+    copies_articles: bool = False  # pages may re-post other sites' articles: newsbot.extract.republish applies
+
+    def marks(self, selector) -> bool:
+        """True when the parsed page (a parsel Selector) carries one of this site's markers."""
+        return any(selector.css(marker) for marker in self.markers)
 
     def layer_order(self, field_name: str) -> tuple[str, ...]:
         return self.layers.get(field_name, DEFAULT_LAYERS[field_name])

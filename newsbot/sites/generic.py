@@ -12,4 +12,10 @@ SITE = Site(
         headline="h1",
         published="time[datetime]",
     ),
+    layers={
+        # JSON-LD articleBody is often a teaser or stale: only when the page yields no text.
+        "body": ("selector", "generic", "json-ld"),
+        # A page that does not say its language gets it detected from its text.
+        "language": ("meta", "json-ld", "text"),
+    },
 )

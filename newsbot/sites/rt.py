@@ -14,6 +14,11 @@ SITE = Site(
     article_path=re.compile(r"^/(?P<section>[a-z-]+)/(?:[a-z-]+/)?(?P<id>\d+)-[^/]+/?$"),
     skip_paths=re.compile(r"^/(in-vision|in-motion)/"),
     id_in_url=True,
+    # RT's pages on hosts it does not own (unknown mirrors, replicas): its article and listing markup.
+    # Each marker is specific to RT: a lone div.article__text is not (PolitiFact has one too).
+    markers=('meta[property="og:site_name"][content^="RT"]',
+             "div.article:has(h1.article__heading):has(div.article__summary):has(div.article__text)",
+             ".js-listing .card:has(.card__date)", "div.button a[data-href*='/listing/']"),
     sections={
         "russia": "Russia & FSU",
         "news": "World News",

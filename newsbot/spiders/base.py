@@ -9,10 +9,13 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from newsbot.botwall import BotWallError
 from newsbot.discovery import feed_entries
 from newsbot.extract import Page, extract_article
 from newsbot.extract.dates import parse_datetime
+from newsbot.middlewares import RefusedRequest, failure_kind
 from newsbot.sites.base import Site
+from newsbot.state import StateExtension
 from newsbot.urls import origin, rebase
 
 # Articles first: they are what the run is for, and they free memory held by pending requests.
@@ -48,6 +51,7 @@ class SiteSectionSpider(scrapy.Spider):
         self.section = section or self.default_section
         self.base_url = (base_url or f"https://{self.site.host}").rstrip("/")
         self.crawl_origin = origin(self.base_url)
+        self.public_origin = f"https://{self.site.host}"  # the site's own origin, which the crawl may mirror
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
         self.since = parse_since(since)
         self.use_listing = flag(listing)
@@ -69,26 +73,37 @@ class SiteSectionSpider(scrapy.Spider):
         if self.use_feeds:
             for path in self.site.feed_paths:
                 yield scrapy.Request(self.crawl_url(path.format(section=self.section)), callback=self.parse_feed,
-                                     errback=self.on_error, priority=LISTING_PRIORITY)
+                                     errback=self.on_error, priority=LISTING_PRIORITY, dont_filter=True)
 
     # -- URLs --
     def crawl_url(self, url_or_path: str) -> str:
         """Where to fetch a site URL (or path) in this crawl: under ``base_url``'s origin."""
-        return rebase(urljoin(f"https://{self.site.host}/", url_or_path), self.crawl_origin)
+        return rebase(urljoin(f"{self.public_origin}/", url_or_path), self.crawl_origin)
 
     def site_url(self, url: str) -> str:
         """A link seen during the crawl, as a URL of the site itself (undoing ``crawl_url``)."""
-        return rebase(url, f"https://{self.site.host}") if origin(url) == self.crawl_origin else url
+        return rebase(url, self.public_origin) if origin(url) == self.crawl_origin else url
+
+    def absolute(self, response, href: str) -> str | None:
+        """``href`` made absolute; None, counted, for a link too malformed to parse (e.g. "http://[")."""
+        try:
+            return response.urljoin(href)
+        except ValueError:
+            self.crawler.stats.inc_value("newsbot/discovery/malformed_links")
+            return None
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
-                              cb_kwargs={"page": page}, priority=LISTING_PRIORITY)
+        # The section page and the feeds (start requests) are fetched even when Scrapy's duplicate
+        # filter remembers them: a JOBDIR keeps the filter's memory through a SIGKILL that loses the
+        # requests themselves, and the resumed run would fetch nothing. Later listing pages keep
+        # the filter, which stops a pagination that loops.
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": page},
+                              priority=LISTING_PRIORITY, dont_filter=page == 0)
 
     def article_request(self, url: str, via: str) -> scrapy.Request | None:
         """A request for ``url`` if it is a not-yet-requested article of this section."""
-        canonical = self.site.canonical(self.site_url(url))
-        match = self.site.article_match(canonical) if self.site.owns(canonical) else None
-        if not match or match.groupdict().get("section", self.section) != self.section:
+        canonical = self.article_canonical(url)
+        if canonical is None:
             return None
         stats = self.crawler.stats
         if canonical in self.requested:
@@ -96,25 +111,47 @@ class SiteSectionSpider(scrapy.Spider):
             return None
         self.requested.add(canonical)
         stats.inc_value(f"newsbot/discovery/articles_from_{via}")
+        if (state := StateExtension.of(self.crawler)) and state.skip_request(canonical):
+            return None  # exported by an earlier run (NEWSBOT_STATE): not fetched again
+        # Unfiltered for the same reason as the start requests: the spider de-duplicates articles itself.
         return scrapy.Request(self.crawl_url(canonical), callback=self.parse_article, errback=self.on_error,
-                              priority=ARTICLE_PRIORITY, meta={"canonical_url": canonical})
+                              priority=ARTICLE_PRIORITY, meta={"canonical_url": canonical}, dont_filter=True)
+
+    def article_canonical(self, url: str) -> str | None:
+        """The canonical URL of ``url`` if it is an article of this section, else None."""
+        canonical = self.site.canonical(self.site_url(url))
+        match = self.site.article_match(canonical) if self.site.owns(canonical) else None
+        if not match or match.groupdict().get("section", self.section) != self.section:
+            return None
+        return canonical
+
+    # -- what a page holds, by the site module (overridden where the module is chosen per page) --
+    def listing_links(self, response) -> list[str]:
+        return response.css("a::attr(href)").getall()
+
+    def next_pages(self, response) -> list[str]:
+        return response.css(self.site.next_page).getall() if self.site.next_page else []
+
+    def article_site(self, page: Page) -> Site:
+        return self.site
 
     # -- callbacks --
     def parse_listing(self, response, page: int):
         if not self.is_html(response):
             return
-        found = [request for href in response.css("a::attr(href)").getall()
-                 if (request := self.article_request(response.urljoin(href), "listing"))]
+        found = [request for href in self.listing_links(response)
+                 if (url := self.absolute(response, href)) and (request := self.article_request(url, "listing"))]
         yield from found
         self.crawler.stats.inc_value("newsbot/listing/pages")
-        if page == 0 and not found and not response.css(self.site.next_page):
+        next_urls = self.next_pages(response)
+        if page == 0 and not found and not next_urls:
             self.report_error("empty_section", response.url, "the section page links to no article")
         if self.max_pages and page + 1 >= self.max_pages:
             return
         if self.since and self.listing_is_older(response):
             self.logger.info("Listing page %s is older than since=%s: not paginating further", response.url, self.since)
             return
-        for next_url in response.css(self.site.next_page).getall() if self.site.next_page else []:
+        for next_url in next_urls:
             yield self.listing_request(self.crawl_url(self.site_url(response.urljoin(next_url))), page + 1)
 
     def listing_is_older(self, response) -> bool:
@@ -144,7 +181,7 @@ class SiteSectionSpider(scrapy.Spider):
             return
         page = Page(response.url, response.text, selector=response.selector)
         try:
-            article = extract_article(page, self.site, fetched_at=datetime.now(timezone.utc))
+            article = extract_article(page, self.article_site(page), fetched_at=datetime.now(timezone.utc))
         except Exception as error:  # one broken page must not end the crawl
             self.logger.exception("Extraction failed for %s", response.url)
             self.report_error("extraction_failed", response.url, repr(error), log=False)
@@ -173,8 +210,10 @@ class SiteSectionSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        if failure.check(BotWallError, RefusedRequest):
+            return  # counted and logged where it was recognised
         if failure.check(HttpError):
             status = failure.value.response.status
             self.report_error(f"http_{status}", request.url)
         else:
-            self.report_error(failure.type.__name__, request.url, failure.getErrorMessage())
+            self.report_error(failure_kind(failure), request.url, failure.getErrorMessage())

@@ -1,0 +1,36 @@
+"""The add-on that turns a crawl into one worker of a distributed run (scrapy-redis)."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+
+class DistributedAddon:
+    """Scrapy add-on (listed in ADDONS). With NEWSBOT_REDIS_URL set, this process is one worker of
+    the crawl run named NEWSBOT_RUN_NAME: requests go through one Redis queue and one duplicate
+    filter (``newsbot:<spider>:<run>:requests`` / ``:dupefilter``) shared with the run's other
+    workers, and the repeat-run state is in the same Redis unless NEWSBOT_STATE names another.
+    Without NEWSBOT_REDIS_URL it changes nothing."""
+
+    def update_settings(self, settings) -> None:
+        url = settings.get("NEWSBOT_REDIS_URL")
+        if not url:
+            return
+        if find_spec("scrapy_redis") is None:
+            raise RuntimeError("NEWSBOT_REDIS_URL is set but scrapy-redis is not installed: "
+                                "pip install 'newsbot[distributed]'")
+        keys = f"newsbot:%(spider)s:{settings.get('NEWSBOT_RUN_NAME') or 'run'}"
+        for name, value in {
+            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "SCHEDULER_PERSIST": True,  # a worker that ends first must not flush the others' queue
+            "SCHEDULER_QUEUE_KEY": f"{keys}:requests",
+            "SCHEDULER_DUPEFILTER_KEY": f"{keys}:dupefilter",
+            "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
+            "REDIS_URL": url,
+        }.items():
+            settings.set(name, value, priority="addon")
+        from newsbot.distributed.idle import SharedRunIdle  # needs scrapy-redis, checked above
+
+        settings.set_in_component_priority_dict("EXTENSIONS", SharedRunIdle, 200)
+        if not settings.get("NEWSBOT_STATE"):  # fill in the unset default, at its own priority
+            settings.set("NEWSBOT_STATE", url, priority=settings.getpriority("NEWSBOT_STATE") or "addon")

@@ -1,0 +1,1 @@
+"""Scrapy extensions: the run report written beside each run's output, size-rotated feeds."""

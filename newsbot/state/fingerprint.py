@@ -1,0 +1,98 @@
+"""What the state remembers of an article's text: an exact fingerprint and a MinHash signature.
+
+The exact fingerprint catches a copy with the same words; the MinHash signature (datasketch),
+cut into LSH bands, finds copies that differ by a few sentences (a "Source" line, a teaser
+left in) without comparing against every article seen before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from newsbot.text import normalize_key
+
+SHINGLE_WORDS = 5  # shingles of five words: different articles on one story share few of them
+NUM_PERM = 128
+NEAR_DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard similarity of the shingle sets
+MIN_WORDS = 20  # shorter texts ("Watch the video") say too little to call two articles one
+MINHASH_SCHEME, MINHASH_SEED = "affine32", 1
+LSH_WEIGHTS = (0.1, 0.9)  # (false candidates, missed copies)
+SPACE = ord(" ")
+
+
+@dataclass(frozen=True)
+class ContentPrint:
+    """The text of one article as the state compares it."""
+
+    exact: bytes  # BLAKE2b-128 of the normalised text: tells a changed text on a refresh
+    signature: bytes | None  # MinHash values (uint32); None when the text is too short to compare
+    bands: tuple[int, ...]  # one signed 64-bit key per LSH band of the signature
+
+    @property
+    def comparable(self) -> bool:
+        """Long enough for its text to identify a story (exact and near-duplicate checks)."""
+        return self.signature is not None
+
+
+class Fingerprinter:
+    """Computes content prints with one fixed set of parameters (a state is built with one)."""
+
+    def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD, num_perm: int = NUM_PERM,
+                 shingle_words: int = SHINGLE_WORDS, min_words: int = MIN_WORDS):
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.shingle_words = shingle_words
+        self.min_words = min_words
+        # datasketch's choice of (bands, rows) for the threshold, weighing a missed copy nine times
+        # an extra candidate (each candidate is verified against its stored signature): 14 x 9 for
+        # 0.8 finds 87% of pairs at similarity 0.8 and 99.9% at 0.9, where 9 x 13 finds 40% and 93%.
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+        self.bands, self.rows = lsh.b, lsh.r
+
+    @cached_property
+    def _permutations(self):
+        return MinHash(num_perm=self.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """What a stored signature depends on: a state made with others cannot be compared with."""
+        return {
+            "text": "normalize_key", "exact": "blake2b-128", "minhash": f"datasketch-{MINHASH_SCHEME}-seed{MINHASH_SEED}-crc32",
+            "num_perm": str(self.num_perm), "shingle_words": str(self.shingle_words),
+            "bands": str(self.bands), "rows": str(self.rows), "min_words": str(self.min_words),
+        }
+
+    def of(self, text: str) -> ContentPrint:
+        normalised = normalize_key(text).encode("utf-8")  # words joined by single spaces
+        exact = hashlib.blake2b(normalised, digest_size=16).digest()
+        spaces = np.flatnonzero(np.frombuffer(normalised, np.uint8) == SPACE).tolist()
+        if len(spaces) + 1 < self.min_words:
+            return ContentPrint(exact, None, ())
+        # Shingle i runs from the start of word i to the end of word i + size - 1.
+        starts, ends = [0, *(space + 1 for space in spaces)], [*spaces, len(normalised)]
+        size = self.shingle_words
+        # CRC-32 of each shingle (C speed; datasketch pre-mixes it before permuting) estimates
+        # similarity as well as its default SHA-1 does, at 2.4 times the speed.
+        minhash = MinHash(num_perm=self.num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME,
+                          permutations=self._permutations, hashfunc=zlib.crc32)
+        minhash.update_batch([normalised[start:end] for start, end in zip(starts, ends[size - 1:])])
+        values = minhash.hashvalues.astype(np.uint32)
+        return ContentPrint(exact, values.tobytes(), self._band_keys(values))
+
+    def _band_keys(self, values: np.ndarray) -> tuple[int, ...]:
+        keys = []
+        for band in range(self.bands):
+            rows = values[band * self.rows:(band + 1) * self.rows].tobytes()
+            digest = hashlib.blake2b(band.to_bytes(2, "big") + rows, digest_size=8).digest()
+            keys.append(int.from_bytes(digest, "big", signed=True))  # SQLite integers are signed
+        return tuple(keys)
+
+    def similarity(self, signature: bytes, other: bytes) -> float:
+        """Estimated Jaccard similarity: the share of MinHash values the two signatures agree on."""
+        return float(np.mean(np.frombuffer(signature, np.uint32) == np.frombuffer(other, np.uint32)))

@@ -1,0 +1,178 @@
+"""Distributed mode: a real redis-server, the Redis state store, the canonical shared duplicate
+filter, and two crawler processes over the replica that write every article exactly once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CRAWL_ENV, crawl_command, free_port, read_jsonl
+
+from newsbot.replica import ReplicaSite, expected_records
+from newsbot.state import Fingerprinter, Ledger, StateError
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (.ci/run installs it)")]
+redis = pytest.importorskip("redis")
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A redis-server of its own on 127.0.0.1: free port, temporary directory, nothing saved."""
+    directory, port = tmp_path_factory.mktemp("redis"), free_port()
+    process = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
+                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """A clean database for each test."""
+    redis.Redis(port=redis_server).flushall()
+    return f"redis://127.0.0.1:{redis_server}/0"
+
+
+@pytest.fixture(scope="module")
+def records():
+    return expected_records(ReplicaSite.from_feed())
+
+
+def open_run(url, **options) -> Ledger:
+    from newsbot.distributed.store import RedisStore
+
+    ledger = Ledger(RedisStore(url), **options)
+    ledger.start()
+    return ledger
+
+
+def admit(ledger, record, suffix=""):
+    return ledger.admit(ledger.candidate(record["id"] + suffix, record["canonical_url"] + suffix, None, None,
+                                         record["body"]))
+
+
+# -- the Redis state store, through the ledger that uses it --
+
+def test_an_unreachable_redis_is_a_clear_error():
+    from newsbot.distributed.store import RedisStore
+
+    with pytest.raises(StateError, match="cannot open the state redis://127.0.0.1:1/0"):
+        RedisStore("redis://127.0.0.1:1/0")
+
+
+def test_a_redis_state_keeps_its_fingerprint_parameters(redis_url):
+    open_run(redis_url).close()
+    open_run(redis_url).close()
+    from newsbot.distributed.store import RedisStore
+
+    with pytest.raises(StateError, match="num_perm"):
+        Ledger(RedisStore(redis_url), Fingerprinter(num_perm=64))
+
+
+def test_runs_sharing_a_redis_state_export_each_story_once(redis_url, records):
+    first, second = open_run(redis_url), open_run(redis_url)
+    assert all(admit(first, record).emit for record in records[:5])
+    assert {admit(second, record).reason for record in records[:5]} == {"claimed_by_other_run"}
+    assert second.skip_reason(records[0]["canonical_url"]) == "claimed_by_other_run"
+    assert admit(second, records[0], suffix="-copy").reason  # the same text under another URL
+    first.finish(output_complete=True)
+    first.close()
+    assert first.store.exported_count() == 5
+    assert {admit(second, record).reason for record in records[:5]} == {"already_exported"}
+    assert admit(second, records[5]).emit
+    second.close()
+
+
+def test_a_run_that_died_unfinished_is_released_to_the_next(redis_url, records):
+    dead = open_run(redis_url)
+    assert all(admit(dead, record).emit for record in records[:3])
+    dead.store.close()  # as if killed: no longer alive, claims unsettled, no feed file
+    after = open_run(redis_url)
+    assert all(admit(after, record).emit for record in records[:3])
+    assert after.store.exported_count() == 0
+    after.close()
+
+
+def test_a_new_version_replaces_the_old_one_in_the_near_duplicate_index(redis_url, records):
+    record = records[0]
+    first = open_run(redis_url)
+    admit(first, record)
+    first.finish(output_complete=True)
+    first.close()
+    refresh = open_run(redis_url, refresh=True)
+    edited = {**record, "body": record["body"] + "\n\nUpdate: officials have since confirmed the report."}
+    assert admit(refresh, edited).version == 2
+    refresh.finish(output_complete=True)
+    bands_of = lambda r: refresh.candidate(r["id"], r["canonical_url"], None, None, r["body"]).content.bands  # noqa: E731
+    assert [(e.id, e.version) for e, _ in refresh.store.near(bands_of(edited))] == [(record["id"], 2)]
+    assert (record["id"], 1) not in [(e.id, e.version) for e, _ in refresh.store.near(bands_of(record))]
+    refresh.close()
+
+
+# -- the shared duplicate filter --
+
+def test_the_shared_filter_sees_url_variants_as_one_request(redis_url):
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.distributed.dupefilter import CanonicalDupeFilter
+    from newsbot.spiders.rt import RtSpider
+
+    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_DUPEFILTER_KEY": "test:%(spider)s"})
+    workers = [CanonicalDupeFilter.from_spider(RtSpider.from_crawler(crawler)) for _ in range(2)]
+    article = "https://www.rt.com/russia/608821-putin-kursk-governor-khinshtein/"
+    assert not workers[0].request_seen(Request(article))
+    for variant in (article + "?utm_source=rss&utm_medium=rss", article + "#comments", article + "amp/",
+                    article.replace("www.rt.com", "rtrunews.com"), article.rstrip("/")):
+        assert workers[1].request_seen(Request(variant)), variant
+    assert not workers[1].request_seen(Request("https://www.rt.com/russia/608815-musk-russia/"))
+
+
+# -- two workers, one crawl --
+
+def worker(replica, output: Path, redis_url: str, run_name: str) -> subprocess.Popen:
+    feed = {str(output): {"format": "jsonlines", "encoding": "utf8"}}
+    settings = {"FEEDS": json.dumps(feed), "NEWSBOT_REDIS_URL": redis_url, "NEWSBOT_RUN_NAME": run_name,
+                "DOWNLOAD_DELAY": "0.2", "CONCURRENT_REQUESTS": "1"}  # slow enough for both to get work
+    command = crawl_command("rt", [], {"base_url": replica.base_url}, settings)
+    return subprocess.Popen(command, cwd=output.parent, env=CRAWL_ENV, stdout=subprocess.DEVNULL,
+                            stderr=open(output.with_suffix(".log"), "w"))
+
+
+def run_workers(replica, directory: Path, redis_url: str, run_name: str) -> list[list[dict]]:
+    outputs = [directory / f"{run_name}-worker{n}.jsonl" for n in (1, 2)]
+    processes = [worker(replica, output, redis_url, run_name) for output in outputs]
+    for process, output in zip(processes, outputs):
+        assert process.wait(timeout=300) == 0, output.with_suffix(".log").read_text()[-3000:]
+    return [read_jsonl(output) for output in outputs]
+
+
+def test_two_workers_write_every_article_exactly_once_and_share_the_repeat_run_state(replica, redis_url,
+                                                                                     records, tmp_path):
+    written = run_workers(replica, tmp_path, redis_url, "first")
+    ids = [item["id"] for items in written for item in items]
+    russia = {record["id"] for record in records if record["section"] == "russia"}
+    assert len(ids) == len(set(ids)) == 32 and set(ids) == russia
+    assert all(written), f"one worker did all the work: {[len(items) for items in written]}"
+    logs = "".join(path.read_text() for path in tmp_path.glob("first-worker*.log"))
+    assert "scrapy_redis.scheduler.Scheduler" in logs and "State: redis://" in logs
+    # The next run: both workers know from the shared state that everything was exported.
+    again = run_workers(replica, tmp_path, redis_url, "second")
+    assert again == [[], []]
+    reports = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("second-worker*.report.json"))]
+    assert sum(report["skipped"].get("already_exported", 0) for report in reports) >= 32
+    assert all(report["ok"] for report in reports)  # nothing new is no failure
