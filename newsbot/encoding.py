@@ -2,8 +2,9 @@
 
 Two downloader middlewares:
 
-- ``FalseContentEncodingMiddleware`` drops a ``Content-Encoding: gzip`` (or deflate, br, zstd)
-  whose body is plainly not compressed, so the page is read instead of failing to decompress.
+- ``FalseContentEncodingMiddleware`` drops a ``Content-Encoding: gzip`` (or x-gzip, deflate,
+  zstd) whose body is plainly not compressed, so the page is read instead of failing to
+  decompress (Scrapy would fail the request with BadGzipFile).
 - ``CharsetMiddleware`` re-decodes a text response whose declared charset (HTTP header or
   ``<meta>``) is wrong for its bytes, e.g. windows-1251 or KOI8-R served as UTF-8 or Latin-1.
 

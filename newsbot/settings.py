@@ -57,7 +57,9 @@ NEWSBOT_REFRESH = False  # with a state: re-read exported articles, re-emit chan
 NEWSBOT_KEEP_DUPLICATES = False  # emit republished copies with duplicate_of instead of dropping them
 
 # -- output: one new JSONL file per run, UTF-8, no empty files, never visible half-written --
-FEEDS = {
+# Not FEEDS itself: Scrapy merges a project's FEEDS with -o/-O, so `-O file` would also write the
+# default file. newsbot's spiders install this default only when no feed was given.
+NEWSBOT_DEFAULT_FEEDS = {
     "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf8"},
 }
 FEED_EXPORT_ENCODING = "utf-8"

@@ -19,7 +19,8 @@ def test_dash_o_appends_and_dash_capital_o_overwrites(replica, tmp_path):
     output = tmp_path / "russia.jsonl"
     args = {"base_url": replica.base_url, "max_pages": 1, "feeds": 0}
     for option in ("-O", "-o"):
-        assert scrapy_crawl("rt", [option, str(output)], args).returncode == 0
+        assert scrapy_crawl("rt", [option, str(output)], args, cwd=tmp_path).returncode == 0
+    assert not (tmp_path / "output").exists()  # -o/-O replace the default per-run file
     first_run = len(read_jsonl(output)) // 2
     assert first_run > 0 and len(read_jsonl(output)) == 2 * first_run
     assert scrapy_crawl("rt", ["-O", str(output)], args).returncode == 0

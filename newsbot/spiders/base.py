@@ -45,6 +45,12 @@ class SiteSectionSpider(scrapy.Spider):
 
     site: Site
 
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if not settings.getdict("FEEDS"):
+            settings.set("FEEDS", settings.getdict("NEWSBOT_DEFAULT_FEEDS"), priority="spider")
+
     def __init__(self, section: str | None = None, base_url: str | None = None, max_pages=None,
                  since: str | None = None, listing=None, feeds=None, **kwargs):
         super().__init__(**kwargs)

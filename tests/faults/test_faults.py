@@ -80,6 +80,7 @@ def transient_cases(site: ReplicaSite) -> list[Case]:
         ("http_429_retry_after", (status(429, {"Retry-After": "2"}), serve())),
         ("http_429", (status(429), serve())),
         ("http_503_retry_after_date", (status(503, {"Retry-After": lambda: http_date_in(2)}), serve())),
+        ("http_503_retry_after_a_day", (status(503, {"Retry-After": "86400"}), serve())),  # capped
         ("http_503", (status(503), serve())),
         ("http_503", (status(503), status(503), serve())),
         ("timeout", (stall(STALL), serve())),
@@ -118,6 +119,8 @@ def test_transient_faults_lose_and_duplicate_nothing(tmp_path, fault_report):
     assert waited[1].at - waited[0].at >= 1.9
     waited = server.hits_of(cases[2].path)  # an HTTP-date two seconds ahead (whole seconds)
     assert waited[1].at - waited[0].at >= 0.9
+    waited = server.hits_of(cases[3].path)  # a day, capped at RETRY_BACKOFF_MAX
+    assert FAULT_SETTINGS["RETRY_BACKOFF_MAX"] - 0.1 <= waited[1].at - waited[0].at < 10
     listing = server.hits_of("/russia/")
     assert listing[1].at - listing[0].at >= 2.9
     assert sum(listing[0].at < hit.at < listing[1].at for hit in server.hits) >= 10

@@ -12,7 +12,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from newsbot.discovery import feed_entries, parse_untrusted_xml
+from newsbot.discovery import feed_entries, parse_sitemap
 from newsbot.encoding import CharsetMiddleware, FalseContentEncodingMiddleware, looks_uncompressed, true_charset
 from newsbot.extract import Page, extract_article
 from newsbot.extract.page import MAX_JSONLD_DEPTH, MAX_JSONLD_STRING
@@ -154,13 +154,25 @@ def test_external_entities_are_neither_read_nor_fetched(site):
     assert not any("root:" in (entry.title or "") for entry in entries)
 
 
+SITEMAP = ('<?xml version="1.0"?>{dtd}<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           '<url><loc>{entity}</loc></url><url><loc>https://www.rt.com/russia/1-a/</loc></url></urlset>')
+
+
 def test_a_sitemap_bomb_keeps_its_urls():
-    """Scrapy's own Sitemap (lxml recover=True) returns nothing at all for this document."""
-    sitemap = ('<?xml version="1.0"?>' + BILLION_LAUGHS.replace("rss", "urlset")
-               + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol9;</loc></url>'
-               '<url><loc>https://www.rt.com/russia/1-a/</loc></url></urlset>').encode()
-    root = parse_untrusted_xml(sitemap)
-    assert [loc.text for loc in root.iter("{*}loc")] == [None, "https://www.rt.com/russia/1-a/"]
+    """Scrapy's own Sitemap (lxml recover=True) returns no URL at all for this document."""
+    sitemap = SITEMAP.format(dtd=BILLION_LAUGHS.replace("rss", "urlset"), entity="&lol9;").encode()
+    assert [entry.url for entry in parse_sitemap(sitemap).entries] == ["https://www.rt.com/russia/1-a/"]
+
+
+def test_a_sitemap_with_external_entities_reads_and_fetches_nothing():
+    with Sentinel() as sentinel:
+        dtd = (f'<!DOCTYPE urlset [<!ENTITY passwd SYSTEM "file:///etc/passwd">'
+               f'<!ENTITY remote SYSTEM "{sentinel.origin}/xxe">]>')
+        entries = parse_sitemap(SITEMAP.format(dtd=dtd, entity="&passwd;&remote;").encode()).entries
+        time.sleep(0.2)
+        connections = sentinel.connections
+    assert connections == 0
+    assert [entry.url for entry in entries] == ["https://www.rt.com/russia/1-a/"]
 
 
 # -- JSON-LD: hostile blocks are skipped whole, counted, and never crash the page --
