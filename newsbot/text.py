@@ -18,9 +18,10 @@ def normalize_line(text: str) -> str:
     # Until none is left, so that cleaning twice changes nothing ("&amp;lt;" -> "<" at once).
     while _ENTITY.search(text) and (decoded := html.unescape(text)) != text:
         text = decoded
+    text = _INVISIBLE.sub("", text)  # before NFC: a soft hyphen between a letter and its accent
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return " ".join(_INVISIBLE.sub("", text).split())
+    return " ".join(text.split())
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -21,7 +21,8 @@ WORDS = st.sampled_from(["Putin", "Москва", "café", "naïve", "e\u0301", 
                          "\u00ad", "\u200b", "\ufeff", "\xa0", "\t", "—", "«", "»", "1,000", "U.S.", "x", "ǅ"])
 PAGE_TEXT = st.lists(st.one_of(WORDS, st.text(max_size=8)), max_size=30).map(" ".join)
 ENTITY_SOUP = st.text(alphabet="&amp;ltg#x3B0123456789 ", max_size=30)  # entities within entities
-ANY_TEXT = st.one_of(st.text(), PAGE_TEXT, ENTITY_SOUP)
+MARK_SOUP = st.text(alphabet="eaA\u0301\u0308\u200b\u00ad\ufeff \t", max_size=20)  # marks beside invisibles
+ANY_TEXT = st.one_of(st.text(), PAGE_TEXT, ENTITY_SOUP, MARK_SOUP)
 URLS = st.one_of(
     st.text(),
     st.builds(lambda scheme, host, port, path, query, fragment: f"{scheme}://{host}{port}{path}{query}{fragment}",
