@@ -58,6 +58,9 @@ SITE = Site(
         # The category link's slug (article:section holds the label, not the slug).
         "section": ("selector", "json-ld"),
         "section_name": ("selector", "meta"),
+        # Copies keep the install's language (a Russian WordPress re-posting English articles):
+        # the text says what the article is in.
+        "language": ("text", "meta", "json-ld"),
     },
     title_suffix=re.compile(r"\s+[—–|-]\s+[^—–|-]+$"),
 )
