@@ -6,7 +6,6 @@ import logging
 import re
 
 import pytest
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 

@@ -3,7 +3,6 @@ republisher replica (the seed page end to end) and of the RT replica, in subproc
 
 from __future__ import annotations
 
-import re
 
 import pytest
 from parsel import Selector

@@ -140,7 +140,7 @@ class GenericNewsSite:
             "publisher": {"@type": "Organization", "name": NAME},
         }
         head = "\n".join((
-            f'<meta property="og:type" content="article">',
+            '<meta property="og:type" content="article">',
             f'<meta property="og:title" content="{escape(article.headline)}">',
             f'<meta property="og:url" content="{url}">',
             f'<meta property="og:description" content="{escape(model.lead)}">',
