@@ -32,6 +32,7 @@ import pstats
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ import scrapy
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+STDLIB = sysconfig.get_paths()["stdlib"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SECTION = "russia"
 ARTICLE_PRIORITY, LISTING_PRIORITY = 10, 0  # as newsbot's spider: articles before more listing pages
@@ -101,6 +103,10 @@ class Crawl:
         return self.pages / self.seconds
 
     @property
+    def cpu_per_page(self) -> float:
+        return self.crawler_cpu / self.pages * 1000
+
+    @property
     def server_share(self) -> float:
         """Cores the server kept busy during the crawl, on average."""
         return self.server_cpu / self.seconds
@@ -143,9 +149,12 @@ class Replica:
 
 
 def politeness_off(concurrency: int) -> dict[str, str]:
-    """The settings both crawls share: no delay, no AutoThrottle, the same concurrency and robots.txt."""
+    """The settings both crawls share: no delay, no AutoThrottle, the same concurrency, robots.txt,
+    log level and CONCURRENT_ITEMS (newsbot's value, which spares Scrapy 99 idle tasks per response:
+    the raw spider's ceiling gets the same engine)."""
     return {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": str(concurrency),
-            "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency), "ROBOTSTXT_OBEY": "1", "LOG_LEVEL": "INFO"}
+            "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency), "ROBOTSTXT_OBEY": "1", "LOG_LEVEL": "INFO",
+            "CONCURRENT_ITEMS": "1"}
 
 
 def settings_options(settings: dict[str, str]) -> list[str]:
@@ -192,8 +201,8 @@ def crawl(kind: str, replica: Replica, work: Path, concurrency: int, profile: Pa
 
 def describe(result: Crawl) -> str:
     return (f"{result.kind:>7}  {result.pages_per_second:7.1f} pages/s  ({result.pages} pages in "
-            f"{result.seconds:.1f} s; crawler CPU {result.crawler_cpu:.1f} s, peak RSS {result.peak_rss_mb:.0f} MB; "
-            f"server {result.server_share:.2f} cores)")
+            f"{result.seconds:.1f} s; crawler CPU {result.crawler_cpu:.1f} s = {result.cpu_per_page:.2f} ms/page "
+            f"with start-up, peak RSS {result.peak_rss_mb:.0f} MB; server {result.server_share:.2f} cores)")
 
 
 def spread(values: list[float]) -> str:
@@ -213,17 +222,29 @@ def load() -> str:
 
 
 def top_of_profile(path: Path, text_path: Path) -> str:
-    """The profile's top entries by own time and newsbot's by cumulative time; the full listing
-    goes to ``text_path``."""
-    full = io.StringIO()
-    stats = pstats.Stats(str(path), stream=full)
+    """The profile's top functions by own time, and newsbot's by cumulative time; the full
+    listing (pstats, by own time) goes to ``text_path``."""
+    listing = io.StringIO()
+    stats = pstats.Stats(str(path), stream=listing)
     stats.sort_stats("tottime").print_stats()
-    text_path.write_text(full.getvalue(), "utf-8")
-    top = io.StringIO()
-    stats.stream = top
-    stats.sort_stats("tottime").print_stats(PROFILE_LINES)
-    stats.sort_stats("cumulative").print_stats(r"newsbot/", PROFILE_LINES)
-    return "\n".join(line for line in top.getvalue().splitlines() if line.strip() and "Ordered by" not in line)
+    text_path.write_text(listing.getvalue(), "utf-8")
+    total = stats.total_tt
+    rows = [(own, cumulative, calls, _short(file), line, name)
+            for (file, line, name), (_, calls, own, cumulative, _) in stats.stats.items()]
+
+    def table(title: str, chosen: list, column: int) -> list[str]:
+        return [title] + [f"  {row[column]:7.2f} s {row[column] / total:6.1%} {row[2]:9d}  {row[3]}:{row[4]} {row[5]}"
+                          for row in chosen[:PROFILE_LINES]]
+
+    by_own = sorted(rows, reverse=True)
+    ours = sorted((row for row in rows if row[3].startswith("newsbot/")), key=lambda row: row[1], reverse=True)
+    return "\n".join([f"{total:.1f} s of CPU in all (under cProfile, which inflates Python-heavy code); "
+                      f"columns: seconds, share, calls"]
+                     + table("own time:", by_own, 0) + table("newsbot's functions, cumulative:", ours, 1))
+
+
+def _short(file: str) -> str:
+    return file.split("site-packages/")[-1].removeprefix(f"{ROOT}/").removeprefix(f"{STDLIB}/")
 
 
 def size_label(count: int) -> str:
@@ -238,12 +259,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="replica sizes of the peak-RSS runs")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip the cProfile run")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the profile and the figures go")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 400 articles, one repeat, 200 and 1000 "
                         "for memory")
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.repeats, args.memory_sizes = 400, 1, (200, 1000)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
     print(f"machine: {machine()}; load average {load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
@@ -259,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(describe(result), flush=True)
             profile_text = ""
             if args.profile:
-                profile = RESULTS / f"crawl-profile-{stamp}.pstats"
+                profile = args.results / f"crawl-profile-{stamp}.pstats"
                 profiled = crawl("newsbot", replica, work / "profile", args.concurrency, profile=profile)
                 print(f"profiled newsbot crawl: {profiled.pages_per_second:.1f} pages/s under cProfile", flush=True)
                 profile_text = top_of_profile(profile, profile.with_suffix(".txt"))
@@ -286,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                "concurrency": args.concurrency, "runs": {kind: [vars(run) for run in results]
                                                          for kind, results in runs.items()},
                "memory": {str(size): vars(run) for size, run in memory.items()}}
-    (RESULTS / f"crawl-{stamp}.json").write_text(json.dumps(summary, indent=2), "utf-8")
+    (args.results / f"crawl-{stamp}.json").write_text(json.dumps(summary, indent=2), "utf-8")
     ratio = statistics.median(full) / statistics.median(raw)
     print(f"crawl ratio {ratio:.2f} (newsbot {statistics.median(full):.0f} pages/s, raw {statistics.median(raw):.0f} "
           f"pages/s) | peak RSS {small.peak_rss_mb:.0f} MB at {size_label(small.articles)}, "

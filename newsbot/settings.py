@@ -80,6 +80,9 @@ EXTENSIONS = {
     "newsbot.monitors.SpidermonExtension": 500,
     "newsbot.state.StateExtension": 100,  # the state the spider and DeduplicatePipeline ask
     "newsbot.extensions.report.RunReport": 900,  # after the feed exporter: reads its paths
+    # With JOBDIR: a JOBDIR left by a crawl that never closed (SIGKILL) is not resumed from
+    # (its disk queues may be torn, its duplicate filter remembers requests that were lost).
+    "newsbot.extensions.jobdir.JobdirGuard": 0,
 }
 
 # -- run report: <output stem>.report.json beside the (first) output file, or this path --

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 PARAGRAPH_SEPARATOR = "\n\n"
 # Zero-width and soft characters that only break matching and tokenising.
@@ -45,6 +46,7 @@ def drop_repeats(paragraphs: list[str], also: tuple[str, ...] = ()) -> list[str]
     return kept
 
 
+@lru_cache(maxsize=4096)  # the cleaning pipeline compares the very paragraphs extraction just compared
 def normalize_key(text: str) -> str:
     """Comparison key: case, punctuation and spacing ignored."""
     return " ".join(re.findall(r"\w+", text.casefold()))

@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.dupefilters import RFPDupeFilter
 
 from conftest import CRAWL_ENV, ROOT, crawl_command, read_jsonl
-from newsbot.replica import ReplicaServer, ReplicaSite, load_feed
+from newsbot.extensions.jobdir import RUNNING
+from newsbot.replica import ReplicaServer, ReplicaSite, listing_path, load_feed
 from newsbot.replica.site import newest_first
 from newsbot.replica.wordpress import WordPressSite
 
@@ -181,3 +184,73 @@ def test_the_rt_replica_then_its_wordpress_republisher_emit_each_story_once(tmp_
     # The next run fetches none of them again: 16 known copies, 1 exported.
     assert not (tmp_path / "wp-again.jsonl").exists()
     assert "'newsbot/skipped/known_copy': 16" in again.stderr and "'newsbot/skipped/already_exported': 1" in again.stderr
+
+
+# -- JOBDIR: Scrapy's pause and resume, and what a killed crawl leaves there --
+
+def jobdir_crawl(server: ReplicaServer, output: Path, state: Path, job: Path, **settings) -> list[str]:
+    """An rt crawl with a JOBDIR that discovers articles through the listing pages only."""
+    return crawl_command("rt", ["-O", str(output)], {"base_url": server.base_url, "feeds": "0"},
+                         {"NEWSBOT_STATE": state, "JOBDIR": job, **settings})
+
+
+def test_a_jobdir_left_by_a_crawl_that_never_closed_is_not_resumed_from(tmp_path):
+    """A killed crawl leaves a duplicate filter that remembers listing pages whose requests (or
+    the articles they led to) died with it; resumed from it, a run stopped at the section page."""
+    site, job = ReplicaSite.from_feed(), tmp_path / "job"
+    job.mkdir()
+    with ReplicaServer(site) as server:
+        seen = RFPDupeFilter(str(job))  # the filter's file as the killed crawl left it
+        for page in range(1, 4):
+            seen.request_seen(Request(server.base_url + listing_path("russia", site.page_size, page)))
+        seen.close("killed")
+        (job / RUNNING).write_text("pid 0\n", "utf-8")  # a crawl used this JOBDIR and never closed
+        done = subprocess.run(jobdir_crawl(server, tmp_path / "resumed.jsonl", tmp_path / "state.db", job),
+                              cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert ids(read_jsonl(tmp_path / "resumed.jsonl")) == rt_ids(RUSSIA)
+    assert "never closed (killed or crashed)" in done.stderr
+    assert "'newsbot/jobdir/discarded_after_unclean_end': 1" in done.stderr
+    assert not (job / RUNNING).exists()  # this one closed: its JOBDIR can be resumed from
+
+
+def test_a_crawl_stopped_cleanly_resumes_from_its_jobdir(tmp_path):
+    """Ctrl-C once (SIGINT) stops a crawl cleanly: the next run resumes its queue, and between
+    them every article is exported once."""
+    job, state = tmp_path / "job", tmp_path / "state.db"
+    stopped, resumed = tmp_path / "stopped.jsonl", tmp_path / "resumed.jsonl"
+    partial = stopped.with_name(stopped.name + ".part")
+    with ReplicaServer(ReplicaSite.from_feed()) as server:
+        run = subprocess.Popen(jobdir_crawl(server, stopped, state, job, DOWNLOAD_DELAY=0.1), cwd=ROOT,
+                               env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not (partial.exists() and partial.read_bytes().count(b"\n") >= 5) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        stop_log = run.communicate(timeout=120)[1]
+        assert run.returncode == 0, stop_log[-3000:]
+        assert "'finish_reason': 'shutdown'" in stop_log
+        done = subprocess.run(jobdir_crawl(server, resumed, state, job), cwd=ROOT, env=CRAWL_ENV,
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"Resuming crawl \([1-9]\d* requests scheduled\)", done.stderr)
+    assert "never closed" not in done.stderr
+    exported = [record["id"] for output in (stopped, resumed) for record in read_jsonl(output)]
+    assert sorted(exported) == rt_ids(RUSSIA)
+
+
+def test_two_crawls_at_once_on_one_jobdir_are_refused(tmp_path):
+    job, state = tmp_path / "job", tmp_path / "state.db"
+    with ReplicaServer(ReplicaSite.from_feed()) as server:
+        first = subprocess.Popen(jobdir_crawl(server, tmp_path / "first.jsonl", state, job, DOWNLOAD_DELAY=0.1),
+                                 cwd=ROOT, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not (job / RUNNING).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(jobdir_crawl(server, tmp_path / "second.jsonl", state, job), cwd=ROOT,
+                                env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+        first_log = first.communicate(timeout=300)[1]
+    assert second.returncode != 0 and "is in use by another running crawl" in second.stderr
+    assert first.returncode == 0, first_log[-3000:]
+    assert "never closed" not in first_log  # the refused crawl discarded nothing of the running one
+    assert ids(read_jsonl(tmp_path / "first.jsonl")) == rt_ids(RUSSIA)

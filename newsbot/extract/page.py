@@ -67,7 +67,7 @@ class Page:
     def meta(self) -> dict[str, str]:
         """meta tags by lower-cased property/name/itemprop; the first one wins."""
         values: dict[str, str] = {}
-        for node in self.selector.xpath("//meta[@content]"):
+        for node in self.selector.root.xpath("//meta[@content]"):  # lxml elements: no Selector per tag
             key = node.attrib.get("property") or node.attrib.get("name") or node.attrib.get("itemprop")
             content = node.attrib["content"].strip()
             if key and content:

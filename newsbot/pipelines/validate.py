@@ -16,9 +16,15 @@ REQUIRED = ("id", "url", "canonical_url", "headline", "body", "published_at")
 
 @cache
 def compiled_schema() -> jsonschema_rs.Validator:
-    """The record schema compiled by jsonschema-rs: ~15 µs a record where jsonschema takes ~2.5 ms.
-    jsonschema stays the reference: it names the errors of the records this one rejects."""
+    """The record schema compiled by jsonschema-rs: ~15 µs a record where jsonschema takes ~2.5 ms."""
     return jsonschema_rs.validator_for(article_schema())
+
+
+def contract_errors(adapter: ItemAdapter) -> list[str]:
+    """``schema_errors`` of the record: jsonschema, the reference, is asked only about the records
+    jsonschema-rs rejects (it is stricter, never laxer: its ``\\d`` is ASCII, as JSON Schema's is).
+    Shallow is enough for jsonschema-rs: the nested values of a record are plain dicts and lists."""
+    return [] if compiled_schema().is_valid(dict(adapter)) else schema_errors(adapter.asdict())
 
 
 class ValidatePipeline(Pipeline):
@@ -33,8 +39,7 @@ class ValidatePipeline(Pipeline):
             adapter["modified_at"] = None
             adapter["provenance"].pop("modified_at", None)
             self.stats.inc_value("newsbot/fixed/modified_before_published")
-        record = adapter.asdict()
-        errors = [] if compiled_schema().is_valid(record) else schema_errors(record)
+        errors = contract_errors(adapter)
         if errors:
             self.drop(adapter, "schema_violation", "; ".join(errors[:3]))
         return item

@@ -234,8 +234,9 @@ ARTICLE_PATH = re.compile(r"^/russia/\d+-")
 KILL_MOMENTS = ("startup", "mid_crawl", "mid_crawl", "mid_crawl", "mid_crawl", "output_renamed", "output_renamed",
                 "output_renamed")
 NEW_PER_RUN = 2  # the site grows between runs, so a run after a completed one still has work
-# Requests after which Scrapy has flushed JOBDIR's requests.seen (an 8 KiB buffer, 22 bytes each).
-FLUSHED_SEEN = 420
+# Requests after which the JOBDIR crawl is well under way: most articles claimed, a .part file.
+# (Its requests.seen stays in Scrapy's 8 KiB buffer: only listing pages after the first are filtered.)
+UNDER_WAY = 420
 
 
 def start_crawl(server: FaultServer, output, settings: dict) -> subprocess.Popen:
@@ -314,18 +315,32 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path, fault_
     judge_runs(fault_report, "sigkill_then_rerun_same_state", outputs, site, kills)
 
 
+def unwritten_queue_file(job) -> bool:
+    """A request of the crawl sits in JOBDIR's disk queue with nothing of it on disk yet: its
+    queue file exists but is empty (queuelib writes it through a buffer, its header on close)."""
+    try:
+        return any(path.is_file() and not path.stat().st_size for path in (job / "requests.queue").rglob("*"))
+    except FileNotFoundError:  # a queue emptied and removed meanwhile
+        return False
+
+
 def test_sigkill_with_a_jobdir_loses_nothing(tmp_path, fault_report):
-    """A JOBDIR's duplicate filter outlives the requests it saw; killed after it was flushed,
-    a resumed run used to filter its own start requests and export nothing (482 of 482 lost)."""
+    """A JOBDIR outlives a SIGKILL half-written: disk queue files torn, a duplicate filter that
+    remembers requests which died with the process. A run resumed from it used to filter its own
+    start requests and export nothing (482 of 482 lost); then, killed with a queue file still
+    empty, to fail on that file: its pagination dropped (473 lost) or the crawl hung."""
     site = ReplicaSite.from_feed()
-    for number in range(450):  # enough requests for requests.seen to reach the disk
+    for number in range(450):  # enough pages for the crawl to be killed well under way
         site.add(russian_article(950000 + number, f"mnogo-{number}", LATER + timedelta(minutes=number)))
-    outputs = tmp_path / "out"
-    settings = {**FAULT_SETTINGS, "NEWSBOT_STATE": tmp_path / "state.sqlite", "JOBDIR": tmp_path / "job"}
+    outputs, job = tmp_path / "out", tmp_path / "job"
+    settings = {**FAULT_SETTINGS, "NEWSBOT_STATE": tmp_path / "state.sqlite", "JOBDIR": job}
     with FaultServer(site) as server:
         started, process = time.monotonic(), start_crawl(server, outputs / "killed.jsonl", settings)
-        wait_until(process, lambda: len(server.hits) >= FLUSHED_SEEN)
-        kills = [kill(process, f"after {len(server.hits)} requests", started)]
+        # Killed the moment the queue holds a request that is not on disk yet (one comes every few
+        # listing pages; a kill at an arbitrary moment caught one only now and then).
+        wait_until(process, lambda: len(server.hits) >= UNDER_WAY and unwritten_queue_file(job), poll=0.002)
+        kills = [kill(process, f"after {len(server.hits)} requests, a queue file empty", started)]
+        assert "had finished" not in kills[0], "the crawl finished before its queue was caught unwritten"
         resumed = crawl("rt", outputs / "resumed.jsonl", {"base_url": server.base_url}, settings, timeout=240)
     (tmp_path / "resumed.log").write_text(resumed.log, "utf-8")
     assert resumed.returncode == 0, resumed.log[-3000:]
