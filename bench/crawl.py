@@ -16,7 +16,9 @@ Pages per second are responses over the crawl's own elapsed time (Scrapy's
 ``elapsed_time_seconds``: spider opened to closed, so process start-up is not counted). The
 server's CPU share is read from /proc before and after each crawl. Then newsbot's crawl runs on
 servers of ``--memory-sizes`` articles for its peak RSS (the child's ``ru_maxrss``), and once under
-cProfile, whose top entries are printed and saved in bench/results/. The last line reads
+cProfile, whose top entries are printed and saved in bench/results/. Last, newsbot's own steps
+on an article page (parse, extract, the pipelines, export) are timed outside Scrapy, to show where
+the difference to the raw spider goes. The last line reads
 ``crawl ratio R (newsbot X pages/s, raw Y pages/s) | peak RSS A MB at 1k, B MB at 10k``.
 Exits 1 when newsbot's crawl did not write every article of the replica.
 """
@@ -35,6 +37,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +52,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SECTION = "russia"
 ARTICLE_PRIORITY, LISTING_PRIORITY = 10, 0  # as newsbot's spider: articles before more listing pages
 PROFILE_LINES = 25
+STEPS = ("parse", "extract", "clean", "validate", "dedupe", "export")  # newsbot's work on an article page
+STEP_PAGES = 1000
 
 
 class RawSpider(scrapy.Spider):
@@ -210,11 +215,9 @@ def spread(values: list[float]) -> str:
 
 
 def machine() -> str:
-    import scrapy as scrapy_package
-
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
     return (f"{os.cpu_count()} cores, {memory_kb / 1024**2:.1f} GB RAM, Python {platform.python_version()}, "
-            f"Scrapy {scrapy_package.__version__}, {platform.platform()}")
+            f"Scrapy {scrapy.__version__}, {platform.platform()}")
 
 
 def load() -> str:
@@ -245,6 +248,58 @@ def top_of_profile(path: Path, text_path: Path) -> str:
 
 def _short(file: str) -> str:
     return file.split("site-packages/")[-1].removeprefix(f"{ROOT}/").removeprefix(f"{STDLIB}/")
+
+
+def step_costs(count: int, rounds: int = 3) -> dict[str, float]:
+    """CPU milliseconds per article page of each step newsbot adds to what Scrapy does, outside
+    Scrapy: the functions the spider and the pipelines call, on the scale replica's pages. Each
+    step's fastest of ``rounds`` rounds (the least disturbed by the machine's other work)."""
+    # Imported here: ``scrapy runspider`` imports this file, and the raw spider needs none of it.
+    from itemadapter import ItemAdapter
+    from parsel import Selector
+    from scrapy.exporters import JsonLinesItemExporter
+
+    from newsbot.extract import Page, extract_article
+    from newsbot.pipelines.clean import clean_article
+    from newsbot.pipelines.validate import contract_errors
+    from newsbot.replica import ReplicaSite
+    from newsbot.sites import rt
+    from newsbot.state import Fingerprinter, Ledger, SqliteStore
+
+    site = ReplicaSite.scaled(count)
+    pages = [(f"http://127.0.0.1{article.path}", site.get(article.path)[2].decode()) for article in site.articles]
+    fastest = dict.fromkeys(STEPS, float("inf"))
+    spent: dict[str, float] = {}
+
+    @contextmanager
+    def timed(step: str):
+        started = time.process_time()
+        yield
+        spent[step] += time.process_time() - started
+
+    for _ in range(rounds):
+        ledger = Ledger(SqliteStore(), Fingerprinter())  # a new state each round: every article is new
+        ledger.start()
+        exporter = JsonLinesItemExporter(io.BytesIO())
+        exporter.start_exporting()
+        spent.update(dict.fromkeys(STEPS, 0.0))
+        for url, html in pages:
+            with timed("parse"):
+                selector = Selector(text=html)
+            with timed("extract"):
+                article = extract_article(Page(url, html, selector=selector), rt.SITE)
+            item = ItemAdapter(article)
+            with timed("clean"):
+                clean_article(item)
+            with timed("validate"):
+                contract_errors(item)
+            with timed("dedupe"):
+                ledger.admit(ledger.candidate(item["id"], item["canonical_url"], None, item["modified_at"], item["body"]))
+            with timed("export"):
+                exporter.export_item(article)
+        ledger.close()
+        fastest = {step: min(fastest[step], seconds / count * 1000) for step, seconds in spent.items()}
+    return fastest
 
 
 def size_label(count: int) -> str:
@@ -297,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nCPU profile of newsbot's crawl (full listing: {profile.with_suffix('.txt')}):\n{profile_text}\n")
     raw = [run.pages_per_second for run in runs["raw"]]
     full = [run.pages_per_second for run in runs["newsbot"]]
+    steps = step_costs(min(args.articles, STEP_PAGES))
+    raw_page, added = 1000 / statistics.median(raw), sum(steps.values())
+    print("newsbot's steps per article page, outside Scrapy (ms of CPU): "
+          + ", ".join(f"{step} {cost:.2f}" for step, cost in steps.items()) + f"; {added:.2f} in all, where the raw "
+          f"crawl takes {raw_page:.2f} ms a page: these steps alone, on the same core, put the ratio at "
+          f"{raw_page / (raw_page + added):.2f}")
     ratios = [newsbot / raw for newsbot, raw in zip(full, raw)]
     small, large = (memory[size] for size in args.memory_sizes)
     print(f"raw pages/s: {spread(raw)}; newsbot pages/s: {spread(full)}; ratio per repeat: "
@@ -307,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"machine": machine(), "articles": args.articles, "repeats": args.repeats,
                "concurrency": args.concurrency, "runs": {kind: [vars(run) for run in results]
                                                          for kind, results in runs.items()},
-               "memory": {str(size): vars(run) for size, run in memory.items()}}
+               "memory": {str(size): vars(run) for size, run in memory.items()}, "steps_ms": steps}
     (args.results / f"crawl-{stamp}.json").write_text(json.dumps(summary, indent=2), "utf-8")
     ratio = statistics.median(full) / statistics.median(raw)
     print(f"crawl ratio {ratio:.2f} (newsbot {statistics.median(full):.0f} pages/s, raw {statistics.median(raw):.0f} "
