@@ -62,6 +62,7 @@ def cmd_demo(args) -> int:
     from newsbot.replica import ReplicaServer, ReplicaSite
 
     output = Path(args.output or f"output/demo/{datetime.now(timezone.utc):%Y-%m-%dT%H-%M-%S}.jsonl")
+    output.unlink(missing_ok=True)  # what is summarised below must come from this run
     with ReplicaServer(ReplicaSite.from_feed(), port=args.port) as server:
         print(f"replica of RT serving on {server.base_url}; crawling section {args.section!r} ...", flush=True)
         stats = run_crawl("rt", output, {"base_url": server.base_url, "section": args.section}, {
@@ -73,6 +74,11 @@ def cmd_demo(args) -> int:
         with output.open(encoding="utf-8") as lines:
             first = json.loads(next(lines))
         print(f"first article: {first['headline']!r} ({first['published_at']}, {len(first['body'])} chars)")
+    report_path = output.with_suffix(".report.json")
+    if report_path.exists():
+        report = json.loads(report_path.read_text("utf-8"))
+        verdict = "all checks passed" if report.get("ok") else "FAILED: " + "; ".join(report.get("failures", []))
+        print(f"run report: {report_path} ({verdict})")
     return 0 if stats.get("item_scraped_count") else 1
 
 
