@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsbot.pipelines.dedupe import canonical_source
+from newsbot.sites import canonical_url
 from newsbot.replica import ReplicaSite, expected_records
 from newsbot.state import Fingerprinter, Ledger, SqliteStore
 
@@ -184,7 +184,7 @@ def test_a_withdrawn_claim_can_be_emitted_again(records):
     ("", None),
 ])
 def test_source_urls_are_compared_canonically(source, canonical):
-    assert canonical_source(source) == canonical
+    assert canonical_url(source) == canonical
 
 
 words = st.lists(st.sampled_from("the kremlin said on friday that talks with kiev would resume soon "

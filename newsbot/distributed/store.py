@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import redis
 
 from newsbot.state.sqlite import SCHEMA_VERSION, _pack_bands, _unpack_bands
-from newsbot.state.store import ArticleStore, Entry, StateError
+from newsbot.state.store import ArticleStore, Entry, StateError, check_parameters
 
 logger = logging.getLogger("newsbot.state")
 PREFIX = "newsbot:state:"
@@ -100,10 +100,7 @@ class RedisStore(ArticleStore):
             if not stored:
                 self.redis.hset(_key("meta"), mapping=wanted)
                 return
-        if stored != wanted:
-            changed = sorted(name for name in wanted.keys() | stored.keys() if wanted.get(name) != stored.get(name))
-            raise StateError(f"the state {self.url} was built with other fingerprint parameters "
-                             f"({', '.join(changed)}): use another Redis database")
+        check_parameters(stored, wanted, self.url, "use another Redis database")
 
     def exported_count(self) -> int:
         return self.redis.scard(_key("exported"))

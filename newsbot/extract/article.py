@@ -274,7 +274,7 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
     if related:
         f.provenance["related"] = "selector"
     for title, href in f.copy.related if f.copy else ():
-        url = canonical_url(href) if href else None
+        url = canonical_url(href)
         if url is None:
             f.page.problems.append("teaser_without_link")
         elif all(item["url"] != url for item in related):

@@ -9,21 +9,12 @@ import logging
 from itemadapter import ItemAdapter
 
 from newsbot.pipelines import Pipeline
-from newsbot.sites import site_for_url
+from newsbot.sites import canonical_url
 from newsbot.state import StateExtension
 from newsbot.state.ledger import DUPLICATE_ID, DUPLICATE_URL, NEAR_DUPLICATE, UNCHANGED
-from newsbot.urls import canonicalize
 
 # Repeats within a run point at a site or discovery problem; the rest is routine.
 DROP_LOG_LEVELS = {DUPLICATE_ID: logging.WARNING, DUPLICATE_URL: logging.WARNING, UNCHANGED: logging.DEBUG}
-
-
-def canonical_source(url: str | None) -> str | None:
-    """A copy's ``source_url`` as the original's site module spells its canonical URL."""
-    if not url:
-        return None
-    site = site_for_url(url)
-    return site.canonical(url) if site else canonicalize(url)
 
 
 class DeduplicatePipeline(Pipeline):
@@ -36,7 +27,7 @@ class DeduplicatePipeline(Pipeline):
     def process_item(self, item):
         adapter = ItemAdapter(item)
         verdict = self.state.admit(item, adapter["id"], adapter["canonical_url"],
-                                   canonical_source(adapter.get("source_url")), adapter.get("modified_at"),
+                                   canonical_url(adapter.get("source_url")), adapter.get("modified_at"),
                                    adapter["body"])
         if not verdict.emit:
             detail = f"of {verdict.original}" if verdict.original else ""

@@ -40,9 +40,11 @@ def declared_url(selector) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def canonical_url(url: str) -> str:
+def canonical_url(url: str | None) -> str | None:
     """``url`` as the module owning its host spells it (mirrors mapped to the canonical host);
-    only the generic rules (tracking, fragment, AMP) for hosts no module owns."""
+    only the generic rules (tracking, fragment, AMP) for hosts no module owns; None for none."""
+    if not url:
+        return None
     site = site_for_url(url)
     return site.canonical(url) if site else canonicalize(url)
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from newsbot.state.store import ArticleStore, Entry, StateError
+from newsbot.state.store import ArticleStore, Entry, StateError, check_parameters
 
 SCHEMA_VERSION = "1"
 SCHEMA = """
@@ -157,10 +157,7 @@ class SqliteStore(ArticleStore):
             if not stored:
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
                 return
-        if stored != wanted:
-            changed = sorted(name for name in wanted.keys() | stored.keys() if wanted.get(name) != stored.get(name))
-            raise StateError(f"the state {self.path} was built with other fingerprint parameters "
-                             f"({', '.join(changed)}): use a new state file")
+        check_parameters(stored, wanted, str(self.path), "use a new state file")
 
     def exported_count(self) -> int:
         return self._db.execute("SELECT count(DISTINCT id) FROM articles WHERE NOT pending AND version > 0").fetchone()[0]

@@ -19,6 +19,13 @@ class StateError(Exception):
     """The state cannot be used as asked (wrong parameters, unreadable file, ...)."""
 
 
+def check_parameters(stored: dict[str, str], wanted: dict[str, str], where: str, remedy: str) -> None:
+    """A state is tied to the fingerprint parameters it was built with: refuse any other."""
+    if stored != wanted:
+        changed = sorted(name for name in wanted.keys() | stored.keys() if wanted.get(name) != stored.get(name))
+        raise StateError(f"the state {where} was built with other fingerprint parameters ({', '.join(changed)}): {remedy}")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One article version the state knows."""
