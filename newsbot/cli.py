@@ -132,6 +132,14 @@ def scheduled_crawl_command(args, output_uri: str, report: Path) -> list[str]:
 
 def cmd_run(args) -> int:
     """One scheduled crawl in a subprocess: exit 0 only if it finished and every monitor passed."""
+    from newsbot.feedstorage import check_writable
+
+    try:
+        check_writable(Path(args.output_dir))
+    except OSError as error:
+        print(f"newsbot run: cannot write to --output-dir {args.output_dir}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
     output_uri, report_path = run_paths(Path(args.output_dir), args.spider, args.gzip, bool(args.max_bytes),
                                         datetime.now(timezone.utc))
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": os.environ.get("SCRAPY_SETTINGS_MODULE", "newsbot.settings")}

@@ -77,6 +77,7 @@ NEWSBOT_FEED_BATCH_MAX_BYTES = 0  # 0: one file per run
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,
     "newsbot.extensions.feeds.SizeRotatingFeedExporter": 0,
+    "newsbot.feedstorage.OutputLocationCheck": 0,  # an unwritable output dir closes the crawl at once
     "newsbot.monitors.SpidermonExtension": 500,
     "newsbot.state.StateExtension": 100,  # the state the spider and DeduplicatePipeline ask
     "newsbot.extensions.report.RunReport": 900,  # after the feed exporter: reads its paths

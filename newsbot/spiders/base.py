@@ -14,6 +14,7 @@ from newsbot.botwall import BotWallError
 from newsbot.discovery import feed_entries
 from newsbot.extract import Page, extract_article
 from newsbot.extract.dates import parse_datetime
+from newsbot.extract.values import FIXED_PREFIX
 from newsbot.middlewares import RefusedRequest, failure_kind
 from newsbot.sites.base import Site
 from newsbot.state import StateExtension
@@ -203,7 +204,12 @@ class SiteSectionSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         for problem in page.problems:
-            stats.inc_value(f"newsbot/page_problems/{problem}")
+            if problem.startswith(FIXED_PREFIX):  # no layer had a usable value: the field is left null
+                stats.inc_value(f"newsbot/{problem}")
+                self.logger.warning("Fixed %s: no usable value, left empty: %s", problem[len(FIXED_PREFIX):],
+                                    response.url)
+            else:
+                stats.inc_value(f"newsbot/page_problems/{problem}")
         for field, layer in article.provenance.items():
             stats.inc_value(f"newsbot/provenance/{field}/{layer}")
         if self.since and article.published_at and datetime.fromisoformat(article.published_at) < self.since:
