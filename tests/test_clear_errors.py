@@ -19,3 +19,20 @@ def test_run_with_an_unwritable_output_dir_fails_before_crawling(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"newsbot run: cannot write to --output-dir {blocker / 'runs'}: "
                                                 "Not a directory"]
+
+
+SITE_MODULE = """
+from newsbot.sites.base import Selectors, Site
+SITE = Site(name="typo", host="typo.example", selectors=Selectors(headline="h1[", image="img::atr(src)"),
+            layers={"sumary": ("selector",), "body": ("selectr", "generic")})
+"""
+
+
+def test_a_site_module_with_typos_fails_when_imported_with_one_error_naming_each(tmp_path):
+    (tmp_path / "typo_site.py").write_text(SITE_MODULE)
+    done = subprocess.run([sys.executable, "-c", "import typo_site"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1
+    [error] = [line for line in done.stderr.splitlines() if line.startswith("ValueError")]
+    for problem in ("layers['sumary']: no such field", "no such layer 'selectr'", "selectors.headline 'h1['",
+                    "selectors.image 'img::atr(src)'"):
+        assert problem in error
