@@ -132,8 +132,14 @@ def scheduled_crawl_command(args, output_uri: str, report: Path) -> list[str]:
 
 def cmd_run(args) -> int:
     """One scheduled crawl in a subprocess: exit 0 only if it finished and every monitor passed."""
+    from scrapy.spiderloader import get_spider_loader
+
+    from newsbot.commands.crawl import usage_error
     from newsbot.feedstorage import check_writable
 
+    if error := usage_error(get_spider_loader(_project_settings({})), args.spider, dict(args.arg)):
+        print(f"newsbot run: {error}", file=sys.stderr)
+        return 2
     try:
         check_writable(Path(args.output_dir))
     except OSError as error:
@@ -199,8 +205,15 @@ def cmd_extract(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line (``newsbot run: error: ...``) and exit status 2, no usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    parser = OneLineParser(prog="newsbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="crawl the bundled offline replica of RT's section and summarise")
     demo.add_argument("--port", type=int, default=0, help="replica port (default: a free one)")

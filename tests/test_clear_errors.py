@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def newsbot(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "newsbot.cli", *arguments], capture_output=True, text=True,
@@ -36,3 +38,48 @@ def test_a_site_module_with_typos_fails_when_imported_with_one_error_naming_each
     for problem in ("layers['sumary']: no such field", "no such layer 'selectr'", "selectors.headline 'h1['",
                     "selectors.image 'img::atr(src)'"):
         assert problem in error
+
+
+def scrapy_crawl(*arguments: str) -> subprocess.CompletedProcess:
+    from conftest import CRAWL_ENV, ROOT
+
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", *arguments], cwd=ROOT, env=CRAWL_ENV,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("argument, message", [
+    ("since=2999-01-01", "since='2999-01-01' is in the future"),
+    ("since=yesterday", "since='yesterday' is not a date (expected YYYY-MM-DD or ISO 8601)"),
+    ("max_pages=-3", "max_pages='-3' must be positive"),
+    ("max_pages=abc", "max_pages='abc' is not a whole number of listing pages"),
+    ("base_url=not-a-url", "base_url='not-a-url' is not an http(s) URL"),
+    ("sectoin=business", "unknown argument sectoin for spider 'rt'; valid: section, base_url, max_pages, since, "
+                         "listing, feeds"),
+])
+def test_a_bad_spider_argument_is_one_line_and_exit_2(argument, message):
+    done = scrapy_crawl("rt", "-a", argument)
+    assert done.returncode == 2
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("scrapy crawl rt:")]
+    assert message in line and "Traceback" not in done.stderr
+
+
+def test_an_unknown_spider_is_one_line_and_exit_2():
+    done = scrapy_crawl("rtt")
+    assert done.returncode == 2 and done.stderr.splitlines()[-1] == "scrapy crawl rtt: no spider named 'rtt'; " \
+                                                                    "spiders: rt, section"
+
+
+def test_newsbot_run_checks_spider_arguments_before_crawling(tmp_path):
+    done = newsbot("run", "rt", "--output-dir", str(tmp_path), "-a", "max_pages=abc")
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        "newsbot run: max_pages='abc' is not a whole number of listing pages"]
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_section_the_module_does_not_list_is_crawled_with_a_warning(replica, tmp_path):
+    from conftest import crawl
+
+    result = crawl("rt", tmp_path / "out.jsonl", {"base_url": replica.base_url, "section": "no-such-section",
+                                                   "feeds": 0})
+    assert "WARNING: Section 'no-such-section' is not one the rt module lists" in result.log
+    assert "http_404" in result.log  # crawled, and the 404 is an error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from newsbot.monitors import EXTRACTED, EXTRACTED_FIELD
 from newsbot.pipelines import Pipeline
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
@@ -38,7 +39,13 @@ def clean_article(adapter: ItemAdapter) -> int:
 
 class CleanTextPipeline(Pipeline):
     def process_item(self, item):
-        removed = clean_article(ItemAdapter(item))
+        adapter = ItemAdapter(item)
+        removed = clean_article(adapter)
         if removed:
             self.stats.inc_value("newsbot/clean/repeated_paragraphs", removed)
+        # Field coverage over what was extracted, before validation drops the records lacking a field.
+        self.stats.inc_value(EXTRACTED)
+        for name, value in adapter.items():
+            if value not in (None, "", [], {}):
+                self.stats.inc_value(EXTRACTED_FIELD + name)
         return item
