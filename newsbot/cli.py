@@ -20,6 +20,7 @@ from w3lib.encoding import html_to_unicode
 
 from newsbot.extract import Page, extract_article
 from newsbot.extract.values import http_url
+from newsbot.feedstorage import check_writable, utc_stamp
 from newsbot.pipelines.clean import clean_article
 from newsbot.sites import site_for_page
 
@@ -65,7 +66,7 @@ def summarize(stats: dict, output: Path | str) -> str:
 def cmd_demo(args) -> int:
     from newsbot.replica import ReplicaServer, ReplicaSite
 
-    output = Path(args.output or f"output/demo/{datetime.now(timezone.utc):%Y-%m-%dT%H-%M-%S}.jsonl")
+    output = Path(args.output or f"output/demo/rt-{utc_stamp(datetime.now(timezone.utc))}.jsonl")
     output.unlink(missing_ok=True)  # what is summarised below must come from this run
     with ReplicaServer(ReplicaSite.from_feed(), port=args.port) as server:
         print(f"replica of RT serving on {server.base_url}; crawling section {args.section!r} ...", flush=True)
@@ -112,7 +113,7 @@ def name_value(pair: str) -> tuple[str, str]:
 
 def run_paths(output_dir: Path, spider: str, gzip_output: bool, rotating: bool, now: datetime) -> tuple[str, Path]:
     """This run's output URI (with a part number when rotating) and its report path."""
-    stem = output_dir.resolve() / f"{spider}-{now:%Y-%m-%dT%H-%M-%SZ}"
+    stem = output_dir.resolve() / f"{spider}-{utc_stamp(now)}"
     part = "-%(batch_id)03d" if rotating else ""
     return f"{stem}{part}.jsonl{'.gz' if gzip_output else ''}", stem.with_name(stem.name + ".report.json")
 
@@ -139,7 +140,6 @@ def cmd_run(args) -> int:
     from scrapy.spiderloader import get_spider_loader
 
     from newsbot.commands.crawl import usage_error
-    from newsbot.feedstorage import check_writable
 
     if error := usage_error(get_spider_loader(_project_settings({})), args.spider, dict(args.arg)):
         print(f"newsbot run: {error}", file=sys.stderr)
@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="crawl the bundled offline replica of RT's section and summarise")
     demo.add_argument("--port", type=int, default=0, help="replica port (default: a free one)")
     demo.add_argument("--section", default="russia")
-    demo.add_argument("--output", help="JSONL path (default: output/demo/<time>.jsonl)")
+    demo.add_argument("--output", help="JSONL path (default: output/demo/rt-<UTC time>.jsonl)")
     demo.add_argument("--log-level", default="WARNING")
     demo.set_defaults(func=cmd_demo)
     serve = commands.add_parser("serve", help="serve the offline replica on 127.0.0.1")

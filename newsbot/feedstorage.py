@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
@@ -67,6 +68,19 @@ class AtomicFileFeedStorage(FileFeedStorage):
     @staticmethod
     def place(partial: str, target: str) -> None:
         os.replace(partial, target)
+
+
+def utc_stamp(moment: datetime) -> str:
+    """The time in every output file name (``rt-2024-12-06T08-24-00Z.jsonl``): UTC, sortable, and
+    without ``:`` or ``+``, which some file systems and tools refuse or mangle."""
+    return f"{moment.astimezone(timezone.utc):%Y-%m-%dT%H-%M-%SZ}"
+
+
+def uri_params(params: dict, spider) -> dict:
+    """FEED_URI_PARAMS: Scrapy's ``%(time)s`` (``…T08-24-00+00-00``) and ``%(batch_time)s`` in the
+    same safe form as ``newsbot run`` and ``newsbot demo`` names."""
+    now = datetime.now(timezone.utc)
+    return {**params, "time": utc_stamp(now), "batch_time": f"{now:%Y-%m-%dT%H-%M-%S-%f}Z"}
 
 
 def local_feed_directory(uri: str, spider_name: str) -> Path | None:

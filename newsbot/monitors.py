@@ -19,6 +19,7 @@ from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 from spidermon.contrib.scrapy.runners import LOG_MESSAGE_HEADER, SpiderMonitorResult, SpiderMonitorRunner
 
+from newsbot.pipelines.clean import EXTRACTED, EXTRACTED_FIELD
 from newsbot.sites.generic import SITE as GENERIC
 from newsbot.state.ledger import (ALREADY_EXPORTED, CLAIMED_BY_OTHER_RUN, DUPLICATE_CONTENT, DUPLICATE_ID,
                                   DUPLICATE_SOURCE, DUPLICATE_URL, KNOWN_COPY, NEAR_DUPLICATE, UNCHANGED)
@@ -27,8 +28,6 @@ logger = logging.getLogger(__name__)
 # Drops that are the state doing its job (copies, repeats, earlier or concurrent runs), not a fault.
 ROUTINE_DROPS = frozenset({ALREADY_EXPORTED, CLAIMED_BY_OTHER_RUN, DUPLICATE_CONTENT, DUPLICATE_ID, DUPLICATE_SOURCE,
                            DUPLICATE_URL, KNOWN_COPY, NEAR_DUPLICATE, UNCHANGED})
-EXTRACTED = "newsbot/extracted"  # articles that reached the pipelines (before any drop)
-EXTRACTED_FIELD = "newsbot/extracted_fields/"  # + field: of those, with a non-empty value
 
 # Which site selector stands for each field that has a generic fallback.
 SELECTOR_OF_FIELD = {"headline": "headline", "body": "body", "published_at": "published"}

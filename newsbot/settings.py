@@ -65,8 +65,9 @@ NEWSBOT_KEEP_DUPLICATES = False  # emit republished copies with duplicate_of ins
 # Not FEEDS itself: Scrapy merges a project's FEEDS with -o/-O, so `-O file` would also write the
 # default file. newsbot's spiders install this default only when no feed was given.
 NEWSBOT_DEFAULT_FEEDS = {
-    "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf8"},
+    "output/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf8"},
 }
+FEED_URI_PARAMS = "newsbot.feedstorage.uri_params"  # %(time)s as 2024-12-06T08-24-00Z: safe on every file system
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
 FEED_STORAGES = {"": "newsbot.feedstorage.AtomicFileFeedStorage", "file": "newsbot.feedstorage.AtomicFileFeedStorage"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from newsbot.monitors import EXTRACTED, EXTRACTED_FIELD
 from newsbot.pipelines import Pipeline
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
+
+EXTRACTED = "newsbot/extracted"  # articles that reached the pipelines (before any drop)
+EXTRACTED_FIELD = "newsbot/extracted_fields/"  # + field: of those, with a non-empty value
 
 
 def _line(value):
