@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,29 @@ def test_only_the_latest_version_of_an_article_is_kept(tmp_path):
     (tmp_path / "b.jsonl").write_text(json.dumps(record) + "\n")
     (tmp_path / "c.jsonl.part").write_text("{half a rec")
     assert read_runs([tmp_path]).column("headline").to_pylist() == ["new"]
+
+
+SAFE_NAME = r"rt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ"
+
+
+def test_default_feeds_use_the_one_safe_file_name_pattern(replica, tmp_path):
+    import re
+
+    from conftest import scrapy_crawl
+
+    done = scrapy_crawl("rt", [], {"base_url": replica.base_url}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = sorted(path.name for path in (tmp_path / "output" / "rt").iterdir())
+    assert len(names) == 2 and re.fullmatch(SAFE_NAME + r"\.jsonl", names[0]), names
+    assert names[1] == names[0].replace(".jsonl", ".report.json")
+
+
+def test_newsbot_run_names_follow_the_same_pattern(tmp_path):
+    import re
+    from datetime import datetime, timezone
+
+    from newsbot.cli import run_paths
+
+    output, report = run_paths(tmp_path, "rt", False, False, datetime(2024, 12, 6, 8, 24, tzinfo=timezone.utc))
+    assert output.endswith("/rt-2024-12-06T08-24-00Z.jsonl") and report.name == "rt-2024-12-06T08-24-00Z.report.json"
+    assert re.fullmatch(SAFE_NAME, Path(output).stem)
