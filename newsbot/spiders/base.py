@@ -147,7 +147,14 @@ class SiteSectionSpider(scrapy.Spider):
         return self.site
 
     # -- callbacks --
-    def parse_listing(self, response, page: int):
+    def parse(self, response):
+        """What `scrapy parse URL` calls without ``-c``: an article of the section is read as one,
+        any other page as a listing page."""
+        if self.article_canonical(response.url):
+            return self.parse_article(response)
+        return self.parse_listing(response)
+
+    def parse_listing(self, response, page: int = 0):
         if not self.is_html(response):
             return
         found = [request for href in self.listing_links(response)
