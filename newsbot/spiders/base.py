@@ -55,7 +55,8 @@ class SiteSectionSpider(scrapy.Spider):
         reject_unknown(type(self), kwargs)
         super().__init__(**kwargs)
         self.section = section or self.default_section
-        self.base_url = http_url_argument("base_url", base_url or f"https://{self.site.host}").rstrip("/")
+        base_url = http_url_argument("base_url", base_url) if base_url else f"https://{self.site.host}"
+        self.base_url = base_url.rstrip("/")
         self.crawl_origin = origin(self.base_url)
         self.public_origin = f"https://{self.site.host}"  # the site's own origin, which the crawl may mirror
         self.max_pages = parse_max_pages(max_pages)
