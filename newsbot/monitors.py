@@ -226,7 +226,7 @@ class SpidermonExtension(Spidermon):
     @classmethod
     def from_crawler(cls, crawler):
         extension = super().from_crawler(crawler)
-        crawler.signals.connect(extension._connect_verdict, signal=signals.engine_started)
+        crawler.signals.connect(extension._connect_verdict, signal=signals.spider_closed)
         return extension
 
     def _connect_verdict(self) -> None:

@@ -218,11 +218,6 @@ class SiteSectionSpider(scrapy.Spider):
         if self.since and article.published_at and datetime.fromisoformat(article.published_at) < self.since:
             stats.inc_value("newsbot/skipped/before_since")
             return
-        limit = self.crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
-        if limit and stats.get_value("item_scraped_count", 0) >= limit:
-            # Closing at the limit: pages downloaded meanwhile are not written (nor committed).
-            stats.inc_value("newsbot/skipped/over_item_limit")
-            return
         yield article
 
     # -- errors: logged with the URL and counted, never fatal --
