@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsbot.pipelines import Pipeline
@@ -44,14 +45,23 @@ class CleanTextPipeline(Pipeline):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.item_limit = crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
+        self.in_flight: set[int] = set()  # items past this pipeline, not yet written or dropped
+        if self.item_limit:
+            for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+                crawler.signals.connect(self.settled, signal=signal)
+
+    def settled(self, item) -> None:
+        self.in_flight.discard(id(item))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        if self.item_limit and self.stats.get_value("item_scraped_count", 0) >= self.item_limit:
-            # Closing at CLOSESPIDER_ITEMCOUNT: pages downloaded meanwhile are neither written nor
-            # claimed in the state (a later run exports them). At most the item in flight is over.
-            self.stats.inc_value("newsbot/skipped/over_item_limit")
-            raise DropItem(f"over_item_limit: {adapter.get('url')}", log_level="DEBUG")
+        if self.item_limit:
+            if self.stats.get_value("item_scraped_count", 0) + len(self.in_flight) >= self.item_limit:
+                # Closing at CLOSESPIDER_ITEMCOUNT: pages downloaded meanwhile are neither written
+                # nor claimed in the state (a later run exports them); the output stops at the limit.
+                self.stats.inc_value("newsbot/skipped/over_item_limit")
+                raise DropItem(f"over_item_limit: {adapter.get('url')}", log_level="DEBUG")
+            self.in_flight.add(id(item))
         removed = clean_article(adapter)
         if removed:
             self.stats.inc_value("newsbot/clean/repeated_paragraphs", removed)
