@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from conftest import CRAWL_ENV, ROOT, crawl, crawl_command, free_port
-from newsbot.replica import ReplicaServer, ReplicaSite
+from newsbot.replica import ReplicaServer
 
 from test_malformed_pages import BrokenReplica, with_broken_dates
 
