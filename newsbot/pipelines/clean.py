@@ -6,7 +6,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from newsbot.pipelines import Pipeline
+from newsbot.extract.values import http_url
+from newsbot.pipelines import Pipeline, logger
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
 EXTRACTED = "newsbot/extracted"  # articles that reached the pipelines (before any drop)
@@ -31,9 +32,9 @@ def clean_article(adapter: ItemAdapter) -> int:
     adapter["body"] = join_paragraphs(kept)
     adapter["authors"] = _unique_lines(adapter.get("authors"))
     adapter["tags"] = _unique_lines(adapter.get("tags"))
-    adapter["related"] = [
+    adapter["related"] = [  # a teaser without a usable link (javascript:, mailto:) is no related article
         {"url": entry["url"], "headline": _line(entry.get("headline")) or ""}
-        for entry in adapter.get("related") or []
+        for entry in adapter.get("related") or [] if http_url(entry.get("url"), "")
     ]
     image = adapter.get("image")
     if image:
@@ -62,7 +63,12 @@ class CleanTextPipeline(Pipeline):
                 self.stats.inc_value("newsbot/skipped/over_item_limit")
                 raise DropItem(f"over_item_limit: {adapter.get('url')}", log_level="DEBUG")
             self.in_flight.add(id(item))
+        teasers = len(adapter.get("related") or [])
         removed = clean_article(adapter)
+        if len(adapter["related"]) < teasers:
+            self.stats.inc_value("newsbot/fixed/related")
+            logger.warning("Fixed related: %d teaser(s) without a usable URL left out: %s",
+                           teasers - len(adapter["related"]), adapter.get("url"))
         if removed:
             self.stats.inc_value("newsbot/clean/repeated_paragraphs", removed)
         # Field coverage over what was extracted, before validation drops the records lacking a field.
