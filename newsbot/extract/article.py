@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from newsbot.extract.body import body_text
 from newsbot.extract.dates import iso, is_plausible, parse_datetime
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
+from newsbot.extract.headline import clean_title, generic_headline_of
 from newsbot.extract.page import Page
 from newsbot.extract.republish import CopyText, clean_copy, split_credit
 from newsbot.record import Article
@@ -102,6 +103,10 @@ def _text(value: Any) -> str | None:
     return normalize_line(value) if isinstance(value, str) and value.strip() else None
 
 
+def _titled(f: _Fields, title: str | None) -> str | None:
+    return clean_title(f.page, title) if title else None
+
+
 def _names(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     return _unique(name for name in (_text(item) for item in items) if name)
@@ -163,10 +168,10 @@ SOURCES: dict[str, dict[str, Source]] = {
         "crawl": lambda f: f.page.url,
     },
     "headline": {
-        "json-ld": lambda f: _text(f.data.get("headline")),
-        "opengraph": lambda f: _text(f.page.meta.get("og:title")),
+        "json-ld": lambda f: _titled(f, _text(f.data.get("headline"))),
+        "opengraph": lambda f: _titled(f, _text(f.page.meta.get("og:title"))),
         "selector": lambda f: f.css_text(f.site.selectors.headline),
-        "generic": lambda f: generic_headline(f.page, f.site.title_suffix),
+        "generic": lambda f: generic_headline_of(f.page) or generic_headline(f.page, f.site.title_suffix),
     },
     "summary": {
         "json-ld": lambda f: _text(f.data.get("description")),
