@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
+from newsbot.extract.authors import Names, byline_names, jsonld_names, text_names
 from newsbot.extract.body import body_text
 from newsbot.extract.dates import iso, is_plausible, parse_datetime
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
@@ -33,6 +34,22 @@ class _Fields:
         self.section: str | None = None  # once picked: the section_name sources read it
         self.copy: CopyText | None = None  # a copy's text after newsbot.extract.republish
         self.text = ""  # once picked: the body, which the language is detected from
+        self.organisations: list[tuple[str, list[str]]] = []  # (layer, names) the author sources set aside
+
+    def people(self, layer: str, names: Names) -> list[str]:
+        """The people ``names`` holds; its organisations are kept for a page that names no person."""
+        if names.organisations:
+            self.organisations.append((layer, names.organisations))
+        return names.people
+
+    def authors(self) -> list[str]:
+        """People, else the first organisation named as author (provenance "authors.organisation")."""
+        people = self.pick("authors", SOURCES["authors"])
+        if people or not self.organisations:
+            return people or []
+        layer, names = self.organisations[0]
+        self.provenance["authors"] = self.provenance["authors.organisation"] = layer
+        return names
 
     def pick(self, name: str, sources: dict[str, Source]) -> Any:
         for layer in self.site.layer_order(name):
@@ -184,9 +201,11 @@ SOURCES: dict[str, dict[str, Source]] = {
         "json-ld": lambda f: split_paragraphs(f.data["articleBody"]) if isinstance(f.data.get("articleBody"), str) else None,
     },
     "authors": {
-        "json-ld": lambda f: _names(f.data.get("author")),
-        "meta": lambda f: _names(f.page.meta.get("author") or f.page.meta.get("article:author")),
+        "json-ld": lambda f: f.people("json-ld", jsonld_names(f.page, f.data.get("author"))),
+        "meta": lambda f: f.people("meta", text_names(f.page, [f.page.meta.get(name) for name in ("author", "article:author")
+                                                                 if f.page.meta.get(name)])),
         "selector": lambda f: [name.removeprefix("By ").strip() for name in f.css_texts(f.site.selectors.authors)],
+        "generic": lambda f: f.people("generic", byline_names(f.page)),
     },
     "published_at": {
         "json-ld": lambda f: f.date(f.data.get("datePublished")),
@@ -296,7 +315,7 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         headline=headline,
         summary=summary,
         body=body,
-        authors=f.pick("authors", SOURCES["authors"]) or [],
+        authors=f.authors(),
         published_at=f.pick("published_at", SOURCES["published_at"]),
         modified_at=f.pick("modified_at", SOURCES["modified_at"]),
         language=_language(f.pick("language", SOURCES["language"])),
