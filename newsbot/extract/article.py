@@ -8,7 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from newsbot.extract.authors import Names, byline_names, jsonld_names, text_names
 from newsbot.extract.body import body_text
-from newsbot.extract.dates import iso, is_plausible, parse_datetime
+from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, parse_datetime, parse_stated, precision,
+                                   same_moment)
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
 from newsbot.extract.headline import clean_title, generic_headline_of
 from newsbot.extract.page import Page
@@ -19,6 +20,10 @@ from newsbot.sites.base import Site
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
 Source = Callable[["_Fields"], Any]
+# Meta tags that state the publication time, the Open Graph one first.
+PUBLISHED_META = ("article:published_time", "og:article:published_time", "published_time_telegram",
+                  "datepublished", "publishdate", "publish-date", "pubdate", "date", "dc.date.issued",
+                  "dcterms.created", "dc.date", "parsely-pub-date", "sailthru.date")
 
 
 class _Fields:
@@ -84,6 +89,36 @@ class _Fields:
             self.page.problems.append("date_implausible")
             return None
         return iso(moment)
+
+    def selector_values(self, css: str) -> list[str]:
+        nodes = self.page.selector.css(css) if css else []
+        return [node.attrib.get("datetime") or node.attrib.get("content") or normalize_line(node.xpath("string()").get())
+                for node in nodes[:1]]
+
+    def published(self) -> str | None:
+        """The publication time stated most fully, layers in the site's order: a time with the
+        page's own offset beats a time without one, which beats a date alone, when it states the
+        same moment (the same day, the same clock time): another date on the page is another
+        event's."""
+        best = None  # (precision, moment, layer, as stated)
+        sources = SOURCES["published_at"]
+        for layer in self.site.layer_order("published_at"):
+            if best and layer == "generic":
+                break  # the text-wide guess states no offset: it never beats a stated value
+            for value in sources[layer](self) if layer in sources else ():
+                stated = parse_stated(value, self.site.selectors.date_formats)
+                moment = self.date(value) if stated is not None or value else None
+                if moment is None:
+                    continue
+                rank = precision(value, stated)
+                if best is None or (rank > best[0] and same_moment(best[3], stated)):
+                    best = (rank, moment, layer, stated)
+            if best and best[0] == TIMED_WITH_OFFSET:
+                break
+        if best is None:
+            return None
+        self.provenance["published_at"] = best[2]
+        return best[1]
 
     def selector_date(self, css: str) -> str | None:
         if not css:
@@ -207,11 +242,11 @@ SOURCES: dict[str, dict[str, Source]] = {
         "selector": lambda f: [name.removeprefix("By ").strip() for name in f.css_texts(f.site.selectors.authors)],
         "generic": lambda f: f.people("generic", byline_names(f.page)),
     },
-    "published_at": {
-        "json-ld": lambda f: f.date(f.data.get("datePublished")),
-        "meta": lambda f: f.date(f.page.meta.get("article:published_time") or f.page.meta.get("published_time_telegram")),
-        "selector": lambda f: f.selector_date(f.site.selectors.published),
-        "generic": lambda f: f.date(generic_published(f.page)),
+    "published_at": {  # raw values: _Fields.published() weighs what each states
+        "json-ld": lambda f: [f.data.get("datePublished")],
+        "meta": lambda f: [f.page.meta.get(name) for name in PUBLISHED_META],
+        "selector": lambda f: f.selector_values(f.site.selectors.published),
+        "generic": lambda f: [generic_published(f.page)],
     },
     "modified_at": {
         "json-ld": lambda f: f.date(f.data.get("dateModified")),
@@ -316,7 +351,7 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         summary=summary,
         body=body,
         authors=f.authors(),
-        published_at=f.pick("published_at", SOURCES["published_at"]),
+        published_at=f.published(),
         modified_at=f.pick("modified_at", SOURCES["modified_at"]),
         language=_language(f.pick("language", SOURCES["language"])),
         image=image,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
@@ -37,6 +38,38 @@ def _parse(text: str, formats: tuple[str, ...]) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+# How much of a moment a stated value gives: a date, a time, a time with the page's offset.
+DATE_ONLY, TIMED, TIMED_WITH_OFFSET = 0, 1, 2
+SAME_MOMENT_SECONDS = 60
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+
+
+def precision(value: str, moment: datetime) -> int:
+    """DATE_ONLY, TIMED or TIMED_WITH_OFFSET for a parsed ``value`` (before a zone was assumed)."""
+    if moment.tzinfo is not None:
+        return TIMED_WITH_OFFSET
+    return TIMED if _TIME_OF_DAY.search(value) and (moment.hour, moment.minute, moment.second) != (0, 0, 0) else DATE_ONLY
+
+
+def same_moment(coarse: datetime, fine: datetime) -> bool:
+    """Whether ``fine`` states the moment ``coarse`` states less fully: the same day (a date
+    alone), the same clock time (a time without offset), or the same instant."""
+    if coarse.tzinfo is not None and fine.tzinfo is not None:
+        return abs((coarse - fine).total_seconds()) <= SAME_MOMENT_SECONDS
+    if (coarse.hour, coarse.minute, coarse.second) == (0, 0, 0):
+        return coarse.date() == fine.date()
+    wall = fine.replace(tzinfo=None)
+    as_utc = fine.astimezone(timezone.utc).replace(tzinfo=None) if fine.tzinfo else wall
+    return any(abs((coarse.replace(tzinfo=None) - other).total_seconds()) <= SAME_MOMENT_SECONDS for other in (wall, as_utc))
+
+
+def parse_stated(value: str | None, formats: tuple[str, ...] = ()) -> datetime | None:
+    """``value`` parsed as the page states it: aware only when the page gives an offset."""
+    if not value or not isinstance(value, str):
+        return None
+    return _parse(" ".join(value.split()), formats)
 
 
 def is_plausible(moment: datetime, founded: date, now: datetime | None = None) -> bool:
