@@ -67,7 +67,8 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
         r"source|advert|text size|sharing is caring|\d* ?shares?|facebook|twitter|pinterest|linkedin|reddit|"
         r"whatsapp|flipboard|mix|telegram|email|(« )?previous (post|article)|next (post|article)( »)?|"
         r"anzeige|werbung|mehr zum thema|lesen sie (auch|mehr)|auch interessant|(à )?lire aussi|publicit[ée]|"
-        r"lee también|leia também|relacionad[oa]s?)"
+        r"lee también|leia também|relacionad[oa]s?|czytaj (więcej|też|także)|you might also like|most popular|"
+        r"more stories|(more )?top stories|latest stories|most read|meist gelesen)"
         r"\s*([:|]\s*(\S.{0,120})?)?$",
         r"^(« )?previous (post|article|story)\b.{0,60}\bnext (post|article|story)\b",
     ),
@@ -144,16 +145,16 @@ def _main_text(page: Page) -> etree._Element | None:
     # Comments carry nothing for any field, and trafilatura would drop the text that follows each
     # one (lxml keeps it in the comment's tail): they go, their tails stay.
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    document = trafilatura.bare_extraction(
-        tree,
+    options = dict(
         url=page.url,
-        fast=True,  # no second opinion from readability/justext: newsbot's rules below do better
         favor_recall=True,  # the rules below take out what recall lets in, and cost less than its doubts
         include_comments=False,
         include_tables=True,
         include_images=False,
         deduplicate=False,
     )
+    # No second opinion from readability/justext: newsbot's rules below do better.
+    document = trafilatura.bare_extraction(tree, fast=True, **options)
     return document.body if document is not None else None
 
 
@@ -201,7 +202,7 @@ def _not_article(page: Page, blocks: list[Block]) -> list[Block]:
             continue
         if on_top and index and block.is_heading and _matches(block.key, summaries, prefix=True):
             dropped.append(block)  # the header's standfirst, not the article's first paragraph
-        elif _is_teaser(index, blocks) or _in_teaser_list(block, blocks):
+        elif _is_teaser(index, blocks) or _in_teaser_list(block, blocks) or _in_labelled_list(index, blocks):
             dropped.append(block)
         on_top = False
     return dropped
@@ -225,6 +226,21 @@ def _in_teaser_list(block: Block, blocks: list[Block]) -> bool:
         return False
     items = [other for other in blocks if other.element.getparent() is parent]
     return len(items) >= 2 and all(item.opens_with_teaser() for item in items)
+
+
+def _in_labelled_list(index: int, blocks: list[Block]) -> bool:
+    """An item of a list that a box label opens ("You might also like", "Related"): as the
+    list's first text, or as the line just before the list. A box of links to other pages."""
+    parent = blocks[index].element.getparent()
+    if parent is None or parent.tag != "list":
+        return False
+    opening = next((text.strip() for text in parent.itertext() if text.strip()), "")
+    first = next(i for i, other in enumerate(blocks) if other.element.getparent() is parent)
+    return _is_box_label(opening) or (first > 0 and _is_box_label(blocks[first - 1].text))
+
+
+def _is_box_label(text: str) -> bool:
+    return bool(BOILERPLATE_LINES["box labels"].search(LIST_MARKER.sub("", text)))
 
 
 def _headline_keys(page: Page) -> set[str]:
