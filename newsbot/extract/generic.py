@@ -64,7 +64,7 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
     "box labels": (
         r"^(related|read more|more|see also|also read|read also|recommended|explore further|filed under|tags?|"
         r"topics|comments?|share( this)?( article| story)?|print( article)?|order reprints|advertisement|"
-        r"source|advert|text size|sharing is caring|\d* ?shares?|facebook|twitter|pinterest|linkedin|reddit|"
+        r"source|quelle|fonte|fuente|źródło|kilde|källa|advert|text size|sharing is caring|\d* ?shares?|facebook|twitter|pinterest|linkedin|reddit|"
         r"whatsapp|flipboard|mix|telegram|email|(« )?previous (post|article)|next (post|article)( »)?|"
         r"anzeige|werbung|mehr zum thema|lesen sie (auch|mehr)|auch interessant|(à )?lire aussi|publicit[ée]|"
         r"lee también|leia também|relacionad[oa]s?|czytaj (więcej|też|także)|you might also like|most popular|"
@@ -83,6 +83,7 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
 BOILERPLATE_LINES = {family: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
                      for family, patterns in BOILERPLATE_FAMILIES.items()}
 LIST_MARKER = re.compile(r"^[-*•]\s+")
+MAX_KICKER_WORDS = 8
 THIN_SHARE = 0.5  # a body holding less of the JSON-LD articleBody than this missed the article
 # Language detection: shorter texts give guesses; longer ones say nothing more and cost more.
 MIN_LANGUAGE_TEXT, MAX_LANGUAGE_TEXT, MIN_LANGUAGE_PROBABILITY = 200, 5000, 0.9
@@ -197,7 +198,7 @@ def _not_article(page: Page, blocks: list[Block]) -> list[Block]:
     dropped: list[Block] = []
     on_top = True  # nothing but the headline (and a standfirst heading) seen so far
     for index, block in enumerate(blocks):
-        if _matches(block.key, headlines):
+        if _matches(block.key, headlines) or _is_kicker_and_headline(block, headlines):
             dropped.append(block)
             continue
         if on_top and index and block.is_heading and _matches(block.key, summaries, prefix=True):
@@ -206,6 +207,13 @@ def _not_article(page: Page, blocks: list[Block]) -> list[Block]:
             dropped.append(block)
         on_top = False
     return dropped
+
+
+def _is_kicker_and_headline(block: Block, headlines: set[str]) -> bool:
+    """The headline with its kicker before it, in one heading ("Dream team in form Headline")."""
+    return block.is_heading and any(
+        len(headline.split()) >= 3 and block.key.endswith(" " + headline)
+        and len(block.key.split()) - len(headline.split()) <= MAX_KICKER_WORDS for headline in headlines)
 
 
 def _is_teaser(index: int, blocks: list[Block]) -> bool:
