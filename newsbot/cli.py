@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from w3lib.encoding import html_to_unicode
+from newsbot.encoding import page_text
 
 from newsbot.extract import Page, extract_article
 from newsbot.pipelines.clean import clean_article
@@ -149,12 +149,12 @@ def cmd_run(args) -> int:
 
 
 def read_page(path: Path) -> str:
-    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8."""
+    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8; a
+    declaration its bytes contradict is overruled (newsbot.encoding.page_text)."""
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    _, text = html_to_unicode(None, data)
-    return text
+    return page_text(data)
 
 
 def extract_file(path: Path, url: str | None) -> dict:
