@@ -26,6 +26,11 @@ HOST_NAME = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}$", re.IGNORECASE)  # "mdr
 ORGANISATION_WORDS = re.compile(
     r"\b(?:news|nachrichten|redaktion|agentur|agency|press|presse|staff|team|desk|newsroom|online|zeitung|"
     r"times|media|medien|tv|radio|ajansı|welle|verlag|editorial|editors?|reporters)\b", re.IGNORECASE)
+# A role or place after a name ("Jane Doe, Senior Reporter"): never a name itself.
+ROLE = re.compile(r"^(?:(?:senior|chief|staff|political|foreign|deputy|managing|contributing|freelance|"
+                  r"associate)\s+)*(?:reporter|correspondent|journalist|writer|editor|columnist|photographer|"
+                  r"contributor|redakteur(?:in)?|korrespondent(?:in)?|autor(?:in)?|reporterin|fotograf(?:in)?|"
+                  r"journaliste|periodista|redattore|giornalista)s?$", re.IGNORECASE)
 MAX_NAME_WORDS = 5
 # Byline markup: an author's itemprop, rel=author, or a class naming the author or byline; never in
 # comments, quotes, teasers or related lists.
@@ -40,7 +45,8 @@ def split_names(text: str) -> list[str]:
     if NOT_A_NAME.match(text) or re.match(r"https?:|www\.", text):
         return []
     names = (normalize_line(BYLINE_OPENER.sub("", part)) for part in JOINERS.split(text))
-    return [name for name in names if name and not NOT_A_NAME.search(name) and len(name.split()) <= MAX_NAME_WORDS]
+    return [name for name in names if name and not NOT_A_NAME.search(name) and not ROLE.match(name)
+            and len(name.split()) <= MAX_NAME_WORDS]
 
 
 class Names:

@@ -8,6 +8,13 @@ from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew and time zones, not more
+# Zone abbreviations news pages write after a time, with their offsets in hours (the unambiguous
+# ones: "IST" or "CST" name several zones and are left alone).
+ZONE_OFFSETS = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2,
+                "EET": 2, "EEST": 3, "MSK": 3, "TRT": 3, "GST": 4, "PKT": 5, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8,
+                "AWST": 8, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "EST": -5, "EDT": -4, "PST": -8, "PDT": -7,
+                "MST": -7, "MDT": -6, "CDT": -5, "SAST": 2, "WAT": 1, "EAT": 3}
+ZONE_SUFFIX = re.compile(r"\s*\(?(?P<name>[A-Za-z]{1,5})\)?$")
 
 
 def parse_datetime(value: str | None, formats: tuple[str, ...] = (), tz: str = "UTC") -> datetime | None:
@@ -24,6 +31,16 @@ def parse_datetime(value: str | None, formats: tuple[str, ...] = (), tz: str = "
 
 
 def _parse(text: str, formats: tuple[str, ...]) -> datetime | None:
+    zone = ZONE_SUFFIX.search(text)
+    if zone and zone.group("name").upper() in ZONE_OFFSETS:
+        # "2024-05-03 15:47 CEST": the page's offset, by its zone's abbreviation, not dropped
+        moment = _parse_plain(text[:zone.start()], formats)
+        if moment is not None and moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone(timedelta(hours=ZONE_OFFSETS[zone.group("name").upper()])))
+    return _parse_plain(text, formats)
+
+
+def _parse_plain(text: str, formats: tuple[str, ...]) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:

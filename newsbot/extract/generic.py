@@ -46,6 +46,9 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
         r"\b(error (has )?occurred|error processing|please try again)\b",
         r"^(sorry|thank you)!?$",
         r"\brequires javascript\b",
+        # notices: a story still developing, an invitation to the comments
+        r"^this (is a )?(breaking|developing) (news )?stor(y|ies)\b|\bmore to follow\.?$|\bjoin (the|thought-provoking) "
+        r"conversations?\b",
         r"^(jetzt )?(abonnieren|anmelden|registrieren)\b.{0,60}$|^(inscrivez-vous|abonnez-vous|suscr[ií]bete)\b",
     ),
     "copyright": (
