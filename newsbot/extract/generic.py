@@ -134,8 +134,12 @@ def generic_body(page: Page) -> list[str]:
     # The page's own address as a line is a print view's footer.
     kept = [line for line in lines if line and line != page.url and not is_boilerplate_line(line)]
     stated = page.article_data.get("articleBody")
-    if isinstance(stated, str) and stated.strip() and (score_page(stated, "\n".join(kept)).recall or 0) < THIN_SHARE:
-        return []  # the text the page states it has was not found: the JSON-LD layer gives it
+    text = "\n".join(kept)
+    # The JSON-LD layer gives the body only where it is longer than the page's text and that text
+    # misses most of it (a JSON-LD body that holds only the teaser never replaces the page's).
+    if (isinstance(stated, str) and len(stated) > len(text)
+            and (score_page(stated, text).recall or 0) < THIN_SHARE):
+        return []
     return kept
 
 
