@@ -1,4 +1,4 @@
-"""The headline a reader sees: the page's <h1> confirmed by its structured titles, less site suffixes.
+"""The headline without the site's name, section or date: learnt from the page, not from a list.
 
 Structured titles (JSON-LD headline, og:title, twitter:title, <title>) often carry the site's name,
 a section or a date after a separator ("Title | Europa | DW | 28.04.2023"). What to cut is learnt
@@ -21,7 +21,6 @@ from newsbot.text import normalize_key, normalize_line
 SEPARATOR = re.compile(r"\s+[|·•—–\-:»›/]\s+|\s*[｜|]\s*")
 DATE_PART = re.compile(r"^[\d\s./-]+$|^\d{1,2}\.\s?\w+\s\d{4}$")
 SECTION_WORDS = 3  # a segment beside a site name that is this short is its section
-GENERIC_HOST_LABELS = {"www", "com", "co", "org", "net", "news", "de", "uk", "at", "ch"}
 
 
 def site_names(page: Page) -> set[str]:
@@ -38,6 +37,7 @@ def site_names(page: Page) -> set[str]:
 
 
 def _is_site_part(part: str, names: set[str]) -> bool:
+    """``part`` of a title names the site: one of ``names``, spaced or not, or inside one."""
     key = normalize_key(part)
     if not key:
         return True
@@ -102,15 +102,10 @@ def generic_headline_of(page: Page) -> str | None:
     """The page's first title (og:title, JSON-LD, Twitter's, else <title>) without site, section
     and date: structured data first. In the <h1>'s own typography when an <h1> (or an element
     of it, without its kicker) reads the same."""
-    names = site_names(page)
-    titles = structured_titles(page)
-    names |= title_tails(page, titles)
-    if not titles:
-        title = normalize_line(page.selector.xpath("string(//title)").get() or "")
-        titles = [title] if title else []
-    if not titles:
+    titles = structured_titles(page) or [normalize_line(page.selector.xpath("string(//title)").get() or "")]
+    if not titles[0]:
         return None
-    chosen = strip_site(titles[0], names)
+    chosen = clean_title(page, titles[0])
     key = normalize_key(chosen)
     for heading in page.selector.root.iter("h1"):
         for element in heading.iter():
