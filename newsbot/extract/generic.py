@@ -89,7 +89,8 @@ BOILERPLATE_LINES = {family: re.compile("|".join(f"(?:{p})" for p in patterns), 
                      for family, patterns in BOILERPLATE_FAMILIES.items()}
 LIST_MARKER = re.compile(r"^[-*•]\s+")
 MAX_KICKER_WORDS = 8
-THIN_SHARE = 0.5  # a body holding less of the JSON-LD articleBody than this missed the article
+THIN_SHARE = 0.5
+MIN_TEXT_WORDS = 30  # fewer words than this is no article text: navigation, a title  # a body holding less of the JSON-LD articleBody than this missed the article
 # Language detection: shorter texts give guesses; longer ones say nothing more and cost more.
 MIN_LANGUAGE_TEXT, MAX_LANGUAGE_TEXT, MIN_LANGUAGE_PROBABILITY = 200, 5000, 0.9
 
@@ -135,11 +136,13 @@ def generic_body(page: Page) -> list[str]:
     kept = [line for line in lines if line and line != page.url and not is_boilerplate_line(line)]
     stated = page.article_data.get("articleBody")
     text = "\n".join(kept)
-    # The JSON-LD layer gives the body only where it is longer than the page's text and that text
-    # misses most of it (a JSON-LD body that holds only the teaser never replaces the page's).
-    if (isinstance(stated, str) and len(stated) > len(text)
-            and (score_page(stated, text).recall or 0) < THIN_SHARE):
-        return []
+    # The JSON-LD layer gives the body where the page's own text is missing (a few words of
+    # chrome), or shorter than it and missing most of it: a JSON-LD body that holds only the
+    # teaser never replaces the page's text.
+    if isinstance(stated, str) and stated.strip():
+        if len(text.split()) < MIN_TEXT_WORDS or (
+                len(stated) > len(text) and (score_page(stated, text).recall or 0) < THIN_SHARE):
+            return []
     return kept
 
 
