@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from w3lib.encoding import html_to_unicode
+from newsbot.encoding import page_text
 
 from newsbot.extract import Page, extract_article
 from newsbot.extract.values import http_url
@@ -189,7 +189,8 @@ def _read_at_most(path: Path, limit: int) -> bytes:
 
 
 def read_page(path: Path, limit: int = MAX_PAGE_BYTES) -> str:
-    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8. Reads at
+    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8 (a
+    declaration its bytes contradict is overruled: newsbot.encoding.page_text). Reads at
     most ``limit`` bytes (compressed and decompressed): memory stays bounded whatever the file."""
     data = _read_at_most(path, limit)
     if data[:2] == GZIP_MAGIC:
@@ -204,7 +205,7 @@ def read_page(path: Path, limit: int = MAX_PAGE_BYTES) -> str:
         raise PageError("empty file")
     if b"\x00" in data[:8192] and not data.startswith(UTF16_32_BOMS):
         raise PageError("binary data, not an HTML page")
-    _, text = html_to_unicode(None, data)
+    text = page_text(data)  # a declaration its bytes contradict is overruled
     if not HTML_MARKUP.search(text[:65536].encode("utf-8", "replace")):
         raise PageError("no HTML markup: not a saved page")
     return text

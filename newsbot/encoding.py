@@ -20,7 +20,8 @@ import zlib
 
 from charset_normalizer import from_bytes
 from scrapy.http import HtmlResponse, Response
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom,
+                            resolve_encoding)
 
 from newsbot.middlewares import CountingMiddleware
 
@@ -110,6 +111,27 @@ def true_charset(content_type: str | None, body: bytes) -> str | None:
                                     or best.coherence - as_declared.coherence < MIN_COHERENCE_GAIN):
         return None
     return resolve_encoding(best.encoding)
+
+
+def page_text(body: bytes, content_type: str | None = None) -> str:
+    """A page's bytes as text: as declared (BOM, header, ``<meta>``), unless the declaration is
+    wrong for the bytes; a page stored as valid UTF-8 that declares another charset (a saved copy
+    re-encoded, its meta tag left) is read as UTF-8."""
+    charset = true_charset(content_type, body)
+    declared = declared_charset(content_type, body)
+    if charset is None and declared not in (None, "utf-8") and not read_bom(body)[0] and _valid_utf8(body):
+        charset = "utf-8"
+    if charset is None:
+        return html_to_unicode(content_type, body)[1]
+    return body.decode(charset, "replace")
+
+
+def _valid_utf8(body: bytes) -> bool:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not body.isascii() and "\ufffd" not in text
 
 
 class CharsetMiddleware(CountingMiddleware):

@@ -95,10 +95,9 @@ def test_linked_product_headings_followed_by_prose_stay():
     "Reporting by Jane Doe; Editing by John Roe", "Associated Press writers A and B contributed to this report.",
     "Write to Al Root at allen.root@example.com", "Follow @ExampleDeals on Twitter for more deals.",
     "Related: Possible water plumes on Europa", "Read more:", "Tags", "- Print Article", "Comments",
-    "CLICK HERE TO GET THE EXAMPLE NEWS APP", "Tempo de leitura: 2 minutos", "5 min read",
+    "CLICK HERE TO GET THE EXAMPLE NEWS APP", "Tempo de leitura: 2 minutos", "5 min read", "Lesezeit: 3 Minuten",
     "Updated: Nov. 19, 2019 at 10:00", "November 19, 2019 / 12:21 AM / Updated 14 hours ago",
-    "AP-US--Trump-Impeachment, 4th Ld-Writethru", "Listen: http://po.st/TP_615", "paul.takahashi@example.com",
-    "medium-wide-browser-and-larger", "[button link=”/submit/”] Send us YOUR review[/button]",
+    "Listen: https://example.com/podcast", "paul.takahashi@example.com", "Mehr zum Thema", "Lire aussi :",
     "« Previous Post Next Post »", "Getty Images", "This slideshow requires JavaScript.",
 ])
 def test_boilerplate_lines(line):

@@ -6,9 +6,12 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
+from newsbot.extract.authors import Names, byline_names, jsonld_names, text_names
 from newsbot.extract.body import body_text
-from newsbot.extract.dates import iso, is_plausible, parse_datetime
+from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, parse_datetime, parse_stated, precision,
+                                   same_moment)
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
+from newsbot.extract.headline import clean_title, generic_headline_of
 from newsbot.extract.page import Page
 from newsbot.extract.republish import CopyText, clean_copy, split_credit
 from newsbot.extract.values import FIXED_PREFIX, usable
@@ -18,6 +21,10 @@ from newsbot.sites.base import Site
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
 Source = Callable[["_Fields"], Any]
+# Meta tags that state the publication time, the Open Graph one first.
+PUBLISHED_META = ("article:published_time", "og:article:published_time", "published_time_telegram",
+                  "datepublished", "publishdate", "publish-date", "pubdate", "date", "dc.date.issued",
+                  "dcterms.created", "dc.date", "parsely-pub-date", "sailthru.date")
 
 
 class _Fields:
@@ -33,6 +40,22 @@ class _Fields:
         self.section: str | None = None  # once picked: the section_name sources read it
         self.copy: CopyText | None = None  # a copy's text after newsbot.extract.republish
         self.text = ""  # once picked: the body, which the language is detected from
+        self.organisations: list[tuple[str, list[str]]] = []  # (layer, names) the author sources set aside
+
+    def people(self, layer: str, names: Names) -> list[str]:
+        """The people ``names`` holds; its organisations are kept for a page that names no person."""
+        if names.organisations:
+            self.organisations.append((layer, names.organisations))
+        return names.people
+
+    def authors(self) -> list[str]:
+        """People, else the first organisation named as author (provenance "authors.organisation")."""
+        people = self.pick("authors", SOURCES["authors"])
+        if people or not self.organisations:
+            return people or []
+        layer, names = self.organisations[0]
+        self.provenance["authors"] = self.provenance["authors.organisation"] = layer
+        return names
 
     def pick(self, name: str, sources: dict[str, Source]) -> Any:
         rejected = False
@@ -74,6 +97,36 @@ class _Fields:
             return None
         return iso(moment)
 
+    def selector_values(self, css: str) -> list[str]:
+        nodes = self.page.selector.css(css) if css else []
+        return [node.attrib.get("datetime") or node.attrib.get("content") or normalize_line(node.xpath("string()").get())
+                for node in nodes[:1]]
+
+    def published(self) -> str | None:
+        """The publication time stated most fully, layers in the site's order: a time with the
+        page's own offset beats a time without one, which beats a date alone, when it states the
+        same moment (the same day, the same clock time): another date on the page is another
+        event's."""
+        best = None  # (precision, moment, layer, as stated)
+        sources = SOURCES["published_at"]
+        for layer in self.site.layer_order("published_at"):
+            if best and layer == "generic":
+                break  # the text-wide guess states no offset: it never beats a stated value
+            for value in sources[layer](self) if layer in sources else ():
+                stated = parse_stated(value, self.site.selectors.date_formats)
+                moment = self.date(value) if stated is not None or value else None
+                if moment is None:
+                    continue
+                rank = precision(value, stated)
+                if best is None or (rank > best[0] and same_moment(best[3], stated)):
+                    best = (rank, moment, layer, stated)
+            if best and best[0] == TIMED_WITH_OFFSET:
+                break
+        if best is None:
+            return None
+        self.provenance["published_at"] = best[2]
+        return best[1]
+
     def selector_date(self, css: str) -> str | None:
         if not css:
             return None
@@ -107,6 +160,10 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
     return normalize_line(value) if isinstance(value, str) and value.strip() else None
+
+
+def _titled(f: _Fields, title: str | None) -> str | None:
+    return clean_title(f.page, title) if title else None
 
 
 def _names(value: Any) -> list[str]:
@@ -170,10 +227,10 @@ SOURCES: dict[str, dict[str, Source]] = {
         "crawl": lambda f: f.page.url,
     },
     "headline": {
-        "json-ld": lambda f: _text(f.data.get("headline")),
-        "opengraph": lambda f: _text(f.page.meta.get("og:title")),
+        "json-ld": lambda f: _titled(f, _text(f.data.get("headline"))),
+        "opengraph": lambda f: _titled(f, _text(f.page.meta.get("og:title"))),
         "selector": lambda f: f.css_text(f.site.selectors.headline),
-        "generic": lambda f: generic_headline(f.page, f.site.title_suffix),
+        "generic": lambda f: generic_headline_of(f.page) or generic_headline(f.page, f.site.title_suffix),
     },
     "summary": {
         "json-ld": lambda f: _text(f.data.get("description")),
@@ -186,15 +243,17 @@ SOURCES: dict[str, dict[str, Source]] = {
         "json-ld": lambda f: split_paragraphs(f.data["articleBody"]) if isinstance(f.data.get("articleBody"), str) else None,
     },
     "authors": {
-        "json-ld": lambda f: _names(f.data.get("author")),
-        "meta": lambda f: _names(f.page.meta.get("author") or f.page.meta.get("article:author")),
+        "json-ld": lambda f: f.people("json-ld", jsonld_names(f.page, f.data.get("author"))),
+        "meta": lambda f: f.people("meta", text_names(f.page, [f.page.meta.get(name) for name in ("author", "article:author")
+                                                                 if f.page.meta.get(name)])),
         "selector": lambda f: [name.removeprefix("By ").strip() for name in f.css_texts(f.site.selectors.authors)],
+        "generic": lambda f: f.people("generic", byline_names(f.page)),
     },
-    "published_at": {
-        "json-ld": lambda f: f.date(f.data.get("datePublished")),
-        "meta": lambda f: f.date(f.page.meta.get("article:published_time") or f.page.meta.get("published_time_telegram")),
-        "selector": lambda f: f.selector_date(f.site.selectors.published),
-        "generic": lambda f: f.date(generic_published(f.page)),
+    "published_at": {  # raw values: _Fields.published() weighs what each states
+        "json-ld": lambda f: [f.data.get("datePublished")],
+        "meta": lambda f: [f.page.meta.get(name) for name in PUBLISHED_META],
+        "selector": lambda f: f.selector_values(f.site.selectors.published),
+        "generic": lambda f: [generic_published(f.page)],
     },
     "modified_at": {
         "json-ld": lambda f: f.date(f.data.get("dateModified")),
@@ -299,8 +358,8 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         headline=headline,
         summary=summary,
         body=body,
-        authors=f.pick("authors", SOURCES["authors"]) or [],
-        published_at=f.pick("published_at", SOURCES["published_at"]),
+        authors=f.authors(),
+        published_at=f.published(),
         modified_at=f.pick("modified_at", SOURCES["modified_at"]),
         language=_language(f.pick("language", SOURCES["language"])),
         image=image,

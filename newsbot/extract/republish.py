@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsbot.extract.generic import is_boilerplate_line
 from newsbot.text import normalize_key, normalize_line
 
 # "Read more" teaser labels. With a colon the line is a teaser by itself ("READ MORE: title"); without
@@ -129,6 +130,9 @@ def clean_copy(paragraphs: list[str], headline: str, summary: str | None,
             source_link = _take_link(unused, match.group("name") or paragraphs[index])
             del paragraphs[index]
             break
+    # What is never article text on any site (newsbot.extract.generic), once teasers and the
+    # source line, which those rules would also drop, have given their links.
+    paragraphs = [text for text in paragraphs if not is_boilerplate_line(text)]
     return CopyText(paragraphs, summary, related, source_link)
 
 

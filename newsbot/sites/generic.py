@@ -13,6 +13,10 @@ SITE = Site(
         published="time[datetime]",
     ),
     layers={
+        # The visible <h1> a structured title confirms, else that title less the site's name.
+        "headline": ("generic", "selector"),
+        # People named in structured data, else in the visible byline.
+        "authors": ("json-ld", "meta", "generic"),
         # JSON-LD articleBody is often a teaser or stale: only when the page yields no text.
         "body": ("selector", "generic", "json-ld"),
         # A page that does not say its language gets it detected from its text.

@@ -42,12 +42,16 @@ SITE = Site(
         headline="h1.article__heading",
         summary="div.article__summary",
         body="div.article__text",
-        body_exclude=".rtcode, .media, figure, .article__short-url, .article__share, .read-more__cover, "
-        ".article__tags-trends, [class*=share], [class*=subscribe], [class*=social], [class*=promo], "
-        "[class*=banner], [class*=newsletter], [class*=follow]",
+        # By class family, not exact class: RT renames its blocks (".media__footer", "Read-more-text-only").
+        body_exclude=".rtcode, figure, figcaption, [class*=media], [class*=caption], [class*=copyright], "
+        "[data-role=title], [data-role=copyright], [data-role=copyright-symbol], [class*=twitter], [class*=tweet], [class*=embed], .article__short-url, [class*=share], "
+        "[class*=read-more], [class*=Read-more], [class*=update_date], .article__tags-trends, [class*=subscribe], "
+        "[class*=social], [class*=promo], [class*=banner], [class*=newsletter], [class*=follow]",
         teasers=(
             Teaser(block="a.read-more-big", title=".read-more-big__title"),
             Teaser(block=".read-more", link="a.read-more__link", title=".read-more__title"),
+            # The feed's and current pages' box: "Read more" label, cover, linked title in the caption.
+            Teaser(block="blockquote:has(figcaption a)", link="figcaption a", title="figcaption a"),
         ),
         published="div.article__date span.date_article-header",
         date_formats=("%d %b, %Y %H:%M", "%b %d, %Y %H:%M"),
@@ -71,5 +75,7 @@ SITE = Site(
         re.compile(r"^Subscribe to RT newsletter\b", re.IGNORECASE),
         re.compile(r"^(You can share this story on social media|Follow RT on)\b", re.IGNORECASE),
         re.compile(r"^Get short URL$", re.IGNORECASE),
+        re.compile(r"^(FILE )?PHOTO:.{0,300}©\s*\S.{0,80}$"),  # a photo caption with its credit, as text
+        re.compile(r"^Watch the full (interview|video|episode|program(me)?)\b.{0,20}$", re.IGNORECASE),
     ),
 )

@@ -1,0 +1,86 @@
+"""News fields on any publisher's page: headline, authors, published_at (newsbot.extract)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsbot.cli import extract_html
+from newsbot.extract.authors import split_names
+from newsbot.extract.dates import parse_stated
+
+
+def page(head: str = "", body: str = "", url: str = "https://news.example.de/politik/a-1.html") -> dict:
+    html = f"<html><head>{head}</head><body><article>{body}<p>{'Ein Satz der Meldung. ' * 30}</p></article></body></html>"
+    return extract_html(html, url)
+
+
+def ld(data: dict) -> str:
+    return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **data})}</script>'
+
+
+@pytest.mark.parametrize("text, names", [
+    ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("Von Anna Schmidt und Jan Müller, dpa", ["Anna Schmidt", "Jan Müller", "dpa"]),
+    ("Autor: Monika Bolliger und Anna Trechsel, Sweidah", ["Monika Bolliger", "Anna Trechsel", "Sweidah"]),
+    ("Jane Doe, Senior Reporter", ["Jane Doe"]),
+    ("https://www.facebook.com/example", []),
+    ("jane.doe@example.com", []),
+    ("12345", []),
+])
+def test_joined_names_are_split_and_non_names_dropped(text, names):
+    assert split_names(text) == names
+
+
+def test_people_beat_the_organisation_which_is_kept_only_alone():
+    byline = '<p class="article__author">Von Seb Dumitru</p>'
+    organisation = ld({"author": {"@type": "Organization", "name": "Example News"}})
+    record = page(organisation, byline)
+    assert record["authors"] == ["Seb Dumitru"]
+    alone = page(organisation)
+    assert alone["authors"] == ["Example News"]
+    assert alone["provenance"]["authors.organisation"] == "json-ld"
+
+
+def test_person_by_given_and_family_name_and_by_reference():
+    record = page(ld({"author": [{"@type": "Person", "givenName": "Anna Giulia", "familyName": "Fink"}]}))
+    assert record["authors"] == ["Anna Giulia Fink"]
+    graph = {"@graph": [{"@type": "NewsArticle", "author": {"@id": "#p1"}},
+                        {"@type": "Person", "@id": "#p1", "name": "Timo Shihepo"}]}
+    record = page(f'<script type="application/ld+json">{json.dumps(graph)}</script>')
+    assert record["authors"] == ["Timo Shihepo"]
+
+
+def test_published_keeps_the_page_offset_and_prefers_a_stated_one():
+    naive = ld({"datePublished": "2023-04-28 18:11:01.0"})
+    meta = '<meta property="article:published_time" content="2023-04-28T18:11:01+02:00">'
+    assert page(naive + meta)["published_at"] == "2023-04-28T18:11:01+02:00"
+    # a time with an offset that states another moment is another event's: not taken
+    other = '<meta property="article:published_time" content="2023-04-20T09:00:00+02:00">'
+    assert page(naive + other)["published_at"] == "2023-04-28T18:11:01+00:00"
+
+
+def test_a_date_alone_gives_way_to_a_timed_value_of_that_day():
+    date_only = ld({"datePublished": "2024-08-22"})
+    timed = '<meta property="article:published_time" content="2024-08-22T12:00:00+02:00">'
+    assert page(date_only + timed)["published_at"] == "2024-08-22T12:00:00+02:00"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-05-03 15:47 CEST", "2024-05-03T15:47:00+02:00"),
+    ("2024-05-03 15:47 (MESZ)", "2024-05-03T15:47:00+02:00"),
+    ("2024-05-03T15:47:00-04:00", "2024-05-03T15:47:00-04:00"),
+])
+def test_a_zone_abbreviation_gives_the_offset(value, expected):
+    assert parse_stated(value).isoformat() == expected
+
+
+def test_headline_without_site_section_and_date():
+    head = ('<title>Ziele, Chancen, Risiken | Europa | DW | 28.04.2023</title>'
+            '<meta property="og:title" content="Ziele, Chancen, Risiken | DW | 28.04.2023">'
+            '<meta property="og:site_name" content="DW.COM">')
+    assert page(head, "<h1>Ziele, Chancen, Risiken</h1>", "https://www.dw.com/de/a-1")["headline"] == \
+        "Ziele, Chancen, Risiken"
+    head = '<title>Nam, SA pipeline flagged - The Namibian</title><meta property="og:site_name" content="The Namibian">'
+    assert page(head, url="https://www.namibian.com.na/a/")["headline"] == "Nam, SA pipeline flagged"
