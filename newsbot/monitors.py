@@ -10,13 +10,10 @@ Thresholds are settings (see settings.py, "monitoring").
 
 from __future__ import annotations
 
-import logging
-
 from spidermon import MonitorSuite, monitors
-from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
-from spidermon.contrib.scrapy.runners import LOG_MESSAGE_HEADER, SpiderMonitorResult, SpiderMonitorRunner
+from spidermon.core.actions import Action
 
 from newsbot.sites.generic import SITE as GENERIC
 
@@ -109,6 +106,18 @@ def _last_line(traceback: str | None) -> str | None:
     return traceback.strip().splitlines()[-1] if traceback else None
 
 
+class RecordMonitorResults(Action):
+    """Writes each check's outcome to the stats as ``newsbot/monitors``: for the run report and
+    the scheduled-job command's exit status."""
+
+    def run_action(self):
+        self.data.crawler.stats.set_value("newsbot/monitors", [
+            {"monitor": outcome.monitor.monitor_name, "check": outcome.monitor.method_name,
+             "status": outcome.status, "reason": outcome.reason or _last_line(outcome.error)}
+            for outcome in self.result.monitor_results
+        ])
+
+
 class CrawlMonitorSuite(MonitorSuite):
     """Run at spider close (SPIDERMON_SPIDER_CLOSE_MONITORS)."""
 
@@ -120,32 +129,4 @@ class CrawlMonitorSuite(MonitorSuite):
         FieldCoverageMonitor,  # SPIDERMON_FIELD_COVERAGE_RULES
         LayoutDriftMonitor,
     ]
-
-    def on_monitors_finished(self, result):
-        # For the run report and the scheduled-job command's exit status.
-        self._crawler.stats.set_value("newsbot/monitors", [
-            {"monitor": outcome.monitor.monitor_name, "check": outcome.monitor.method_name,
-             "status": outcome.status, "reason": outcome.reason or _last_line(outcome.error)}
-            for outcome in result.monitor_results
-        ])
-
-
-# -- spidermon logs through Spider.log(), deprecated since Scrapy 2.19: the same, via spider.logger --
-
-class _LoggerMonitorResult(SpiderMonitorResult):
-    def log(self, msg, level=logging.DEBUG):
-        self.spider.logger.log(level, "[%s] %s", LOG_MESSAGE_HEADER, msg)
-
-
-class _LoggerMonitorRunner(SpiderMonitorRunner):
-    def create_result(self):
-        return _LoggerMonitorResult(self.spider)
-
-
-class SpidermonExtension(Spidermon):
-    """Spidermon's extension, its monitor results logged through ``spider.logger``."""
-
-    def _run_suites(self, spider, suites):
-        data = self._generate_data_for_spider(spider)
-        for suite in suites:
-            _LoggerMonitorRunner(spider=spider).run(suite, **data)
+    monitors_finished_actions = [RecordMonitorResults]

@@ -6,8 +6,9 @@ import logging
 
 import pytest
 from scrapy.utils.test import get_crawler
+from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
-from newsbot.monitors import CrawlMonitorSuite, _LoggerMonitorRunner
+from newsbot.monitors import CrawlMonitorSuite
 from newsbot.settings import SPIDERMON_FIELD_COVERAGE_RULES
 from newsbot.spiders.base import SiteSectionSpider
 from newsbot.spiders.rt import RtSpider
@@ -43,8 +44,8 @@ def run_monitors(stats: dict, spider_class=RtSpider, **settings) -> dict[str, di
     crawler = get_crawler(spider_class, {**PROJECT_MONITOR_SETTINGS, **settings})
     spider = spider_class.from_crawler(crawler)
     crawler.spider = spider
-    _LoggerMonitorRunner(spider=spider).run(CrawlMonitorSuite(crawler=crawler), stats=stats, crawler=crawler,
-                                            spider=spider, stats_history=[], job=None)
+    SpiderMonitorRunner(spider=spider).run(CrawlMonitorSuite(crawler=crawler), stats=stats, crawler=crawler,
+                                           spider=spider, stats_history=[], job=None)
     return {result["monitor"]: result for result in crawler.stats.get_value("newsbot/monitors")}
 
 

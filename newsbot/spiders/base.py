@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -73,6 +74,11 @@ class SiteSectionSpider(scrapy.Spider):
         self.requested: set[int] = set()  # url_fingerprint of each canonical article URL requested
 
     default_section = ""
+
+    def log(self, message, level: int = logging.DEBUG, **kwargs) -> None:
+        """Spidermon's results log through Spider.log(), deprecated since Scrapy 2.19: the same,
+        without the deprecation warning."""
+        self.logger.log(level, message, **kwargs)
 
     async def start(self):
         self.logger.info(
