@@ -14,8 +14,7 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
                                DownloadFailedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import task
+from scrapy.utils.asyncio import sleep
 from w3lib.url import canonicalize_url, safe_url_string
 
 logger = logging.getLogger(__name__)
@@ -70,9 +69,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if seconds > 0:
             self.crawler.stats.inc_value("newsbot/retry/backoff_seconds", round(seconds, 3))
             logger.debug("Backing off %.2fs before retrying %s", seconds, request.url)
-            from twisted.internet import reactor  # here, not at import: spiders import this module first
-
-            await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+            await sleep(seconds)  # asyncio's sleep, or the reactor's where asyncio is not available
 
 
 class RefusedRequest(IgnoreRequest):

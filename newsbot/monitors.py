@@ -17,7 +17,7 @@ from spidermon import MonitorSuite, monitors
 from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
-from spidermon.contrib.scrapy.runners import LOG_MESSAGE_HEADER, SpiderMonitorResult, SpiderMonitorRunner
+from spidermon.core.actions import Action
 
 from newsbot.pipelines.clean import EXTRACTED, EXTRACTED_FIELD
 from newsbot.sites.generic import SITE as GENERIC
@@ -168,6 +168,18 @@ def _last_line(traceback: str | None) -> str | None:
     return traceback.strip().splitlines()[-1] if traceback else None
 
 
+class RecordMonitorResults(Action):
+    """Writes each check's outcome to the stats as ``newsbot/monitors``: for the run report and
+    the scheduled-job command's exit status."""
+
+    def run_action(self):
+        self.data.crawler.stats.set_value("newsbot/monitors", [
+            {"monitor": outcome.monitor.monitor_name, "check": outcome.monitor.method_name,
+             "status": outcome.status, "reason": outcome.reason or _last_line(outcome.error)}
+            for outcome in self.result.monitor_results
+        ])
+
+
 class CrawlMonitorSuite(MonitorSuite):
     """Run at spider close (SPIDERMON_SPIDER_CLOSE_MONITORS)."""
 
@@ -180,36 +192,7 @@ class CrawlMonitorSuite(MonitorSuite):
         ExtractedCoverageMonitor,  # SPIDERMON_FIELD_COVERAGE_RULES, over extracted articles
         LayoutDriftMonitor,
     ]
-
-    def on_monitors_finished(self, result):
-        # For the run report and the scheduled-job command's exit status.
-        self._crawler.stats.set_value("newsbot/monitors", [
-            {"monitor": outcome.monitor.monitor_name, "check": outcome.monitor.method_name,
-             "status": outcome.status, "reason": outcome.reason or _last_line(outcome.error)}
-            for outcome in result.monitor_results
-        ])
-
-
-# -- spidermon logs through Spider.log(), deprecated since Scrapy 2.19: the same, via spider.logger --
-
-class _LoggerMonitorResult(SpiderMonitorResult):
-    def log(self, msg, level=logging.DEBUG):
-        self.spider.logger.log(level, "[%s] %s", LOG_MESSAGE_HEADER, msg)
-
-    def write_errors(self):
-        """Not here, mid-log with tracebacks: the verdict block at the end of the crawl says it."""
-
-
-class _LoggerMonitorRunner(SpiderMonitorRunner):
-    def create_result(self):
-        return _LoggerMonitorResult(self.spider)
-
-    def run_actions(self):
-        suite = self.suite
-        if suite.monitors_finished_actions or suite.monitors_passed_actions or suite.monitors_failed_actions:
-            super().run_actions()
-        else:  # no actions: no empty "FAILED ACTIONS" banners on a healthy run
-            suite.on_monitors_finished(self.result)
+    monitors_finished_actions = [RecordMonitorResults]  # for the run report and `newsbot run`'s exit status
 
 
 def verdict_block(monitor_results: list[dict]) -> str | None:
@@ -220,8 +203,9 @@ def verdict_block(monitor_results: list[dict]) -> str | None:
 
 
 class SpidermonExtension(Spidermon):
-    """Spidermon's extension, its monitor results logged through ``spider.logger``, and the
-    verdict as the crawl's last lines: one ERROR block when a check failed."""
+    """Spidermon's extension, and the verdict as the crawl's last lines: one ERROR block naming
+    each failed check, or one INFO line when all passed (spidermon's own per-check lines and
+    banners go to DEBUG: SiteSectionSpider.log)."""
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -232,11 +216,6 @@ class SpidermonExtension(Spidermon):
     def _connect_verdict(self) -> None:
         # Connected now, after every extension connected at start-up: the verdict is the last word.
         self.crawler.signals.connect(self.log_verdict, signal=signals.engine_stopped)
-
-    def _run_suites(self, spider, suites):
-        data = self._generate_data_for_spider(spider)
-        for suite in suites:
-            _LoggerMonitorRunner(spider=spider).run(suite, **data)
 
     def log_verdict(self) -> None:
         results = self.crawler.stats.get_value("newsbot/monitors")

@@ -71,19 +71,19 @@ NEWSBOT_DEFAULT_FEEDS = {
 FEED_URI_PARAMS = "newsbot.feedstorage.uri_params"  # %(time)s as 2024-12-06T08-24-00Z: safe on every file system
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
-FEED_STORAGES = {"": "newsbot.feedstorage.AtomicFileFeedStorage", "file": "newsbot.feedstorage.AtomicFileFeedStorage"}
+# Atomic files, cut into parts by size where asked, each announced to the report and the state.
+FEED_STORAGES = {"": "newsbot.extensions.feeds.PartedFileFeedStorage", "file": "newsbot.extensions.feeds.PartedFileFeedStorage"}
 
 # -- output rotation and gzip: FEEDS options `batch_max_bytes` (size, this default) and
 # `batch_item_count` (count) rotate parts (URI needs %(batch_id)d); gzip = FEEDS option
-# "postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"] on a `.jsonl.gz` URI --
+# "postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"] on a `.jsonl.gz` URI.
+# Size rotation is JSON lines only; the add-on newsbot.extensions.feeds.FeedFilesAddon checks it --
 NEWSBOT_FEED_BATCH_MAX_BYTES = 0  # 0: one file per run
 EXTENSIONS = {
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "newsbot.extensions.feeds.SizeRotatingFeedExporter": 0,
     "newsbot.feedstorage.OutputLocationCheck": 0,  # an unwritable output dir closes the crawl at once
     "newsbot.monitors.SpidermonExtension": 500,
     "newsbot.state.StateExtension": 100,  # the state the spider and DeduplicatePipeline ask
-    "newsbot.extensions.report.RunReport": 900,  # after the feed exporter: reads its paths
+    "newsbot.extensions.report.RunReport": 900,
     # With JOBDIR: a JOBDIR left by a crawl that never closed (SIGKILL) is not resumed from
     # (its disk queues may be torn, its duplicate filter remembers requests that were lost).
     "newsbot.extensions.jobdir.JobdirGuard": 0,
@@ -121,7 +121,7 @@ NEWSBOT_MAX_GENERIC_SHARE = 0.2  # share of pages whose selector-backed field ca
 # -- distributed mode (newsbot/distributed/): with NEWSBOT_REDIS_URL set, this process is one
 # worker of the run NEWSBOT_RUN_NAME (the same for all its workers): scrapy-redis queue and
 # duplicate filter shared through that Redis, and the repeat-run state there too --
-ADDONS = {"newsbot.distributed.addon.DistributedAddon": 0}
+ADDONS = {"newsbot.distributed.addon.DistributedAddon": 0, "newsbot.extensions.feeds.FeedFilesAddon": 0}
 NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
 NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"
 

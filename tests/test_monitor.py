@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 from scrapy.utils.test import get_crawler
+from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
-from newsbot.monitors import CrawlMonitorSuite, SpidermonExtension, _LoggerMonitorRunner
+from newsbot.monitors import CrawlMonitorSuite, SpidermonExtension
 from newsbot.settings import SPIDERMON_EXPECTED_FINISH_REASONS, SPIDERMON_FIELD_COVERAGE_RULES
 from newsbot.spiders.base import SiteSectionSpider
 from newsbot.spiders.rt import RtSpider
@@ -47,8 +48,8 @@ def run_monitors(stats: dict, spider_class=RtSpider, **settings) -> dict[str, di
     crawler = get_crawler(spider_class, {**PROJECT_MONITOR_SETTINGS, **settings})
     spider = spider_class.from_crawler(crawler)
     crawler.spider = spider
-    _LoggerMonitorRunner(spider=spider).run(CrawlMonitorSuite(crawler=crawler), stats=stats, crawler=crawler,
-                                            spider=spider, stats_history=[], job=None)
+    SpiderMonitorRunner(spider=spider).run(CrawlMonitorSuite(crawler=crawler), stats=stats, crawler=crawler,
+                                           spider=spider, stats_history=[], job=None)
     return {result["monitor"]: result for result in crawler.stats.get_value("newsbot/monitors")}
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from conftest import crawl, scrapy_crawl
+from scrapy import Spider
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
+from newsbot.extensions.feeds import FeedFilesAddon, feed_file_named
 from newsbot.extensions.report import (
     failures_of,
     field_coverage,
@@ -140,3 +145,29 @@ def test_size_rotation_without_a_part_number_in_the_name_is_a_clear_error(replic
     assert done.returncode != 0
     assert "needs %(batch_id)d or %(batch_time)s" in done.stderr
     assert not list(tmp_path.glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"format": "csv"}, "only a JSON lines feed"),
+    ({"format": "jsonlines", "batch_item_count": 10}, "not both"),
+    ({"format": "jsonlines", "batch_max_bytes": -1}, "0 (off) or positive"),
+])
+def test_wrong_rotation_options_are_refused_before_the_crawl(options, message):
+    settings = Settings({"FEEDS": {"out/run-%(batch_id)d.jsonl": {"batch_max_bytes": 1000, **options}}})
+    with pytest.raises(ValueError, match=re.escape(message)):
+        FeedFilesAddon().update_settings(settings)
+
+
+def test_a_feeds_own_uri_params_still_names_it():
+    settings = Settings({"FEEDS": {"out/%(site)s-%(batch_id)d.jsonl": {"format": "jsonlines",
+                                                                         "uri_params": lambda params, spider: {**params, "site": "rt"}}}})
+    FeedFilesAddon().update_settings(settings)
+    (template, options), = settings.getdict("FEEDS").items()
+    named = []
+    crawler = get_crawler()
+    crawler.signals.connect(lambda uri, **_: named.append(uri), signal=feed_file_named, weak=False)
+    spider = Spider("rt")
+    spider.crawler = crawler
+    assert options["uri_params"]({"batch_id": 1}, spider)["site"] == "rt"
+    assert options["uri_params"].part_uri(2) == "out/rt-2.jsonl"
+    assert named == ["out/rt-1.jsonl", "out/rt-2.jsonl"]

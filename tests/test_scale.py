@@ -74,8 +74,11 @@ def test_bench_crawl_quick_compares_both_crawls_and_writes_every_article(tmp_pat
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
-    assert re.fullmatch(r"crawl ratio \d+\.\d\d \(newsbot \d+ pages/s, raw \d+ pages/s\) \| "
-                        r"peak RSS \d+ MB at 200, \d+ MB at 1k", lines[-1]), lines[-1]
-    assert any(line.lstrip().startswith("raw ") for line in lines)
+    ratios = lines[-5:]  # the targets of issue 11, each with its verdict
+    assert [line.split(":")[0].strip() for line in ratios] == [
+        "pages/s newsbot / raw at 400", "peak RSS at 1k, newsbot / raw", "peak RSS newsbot 1k / 200",
+        "time to first request newsbot / raw", "whole crawl trafilatura / newsbot"], ratios
+    assert all(re.search(r": \d+\.\d\d \(target [<>]= [\d.]+: (met|NOT met)\)$", line) for line in ratios), ratios
+    assert all(any(line.lstrip().startswith(f"{kind} ") for line in lines) for kind in ("raw", "newsbot", "trafilatura"))
     assert "newsbot's functions, cumulative:" in done.stdout
     assert len(list(tmp_path.glob("crawl-profile-*.pstats"))) == len(list(tmp_path.glob("crawl-*Z.json"))) == 1

@@ -43,7 +43,9 @@ logger = logging.getLogger(__name__)
 
 LOCK = "newsbot.lock"
 RUNNING = "newsbot.running"  # there while a crawl uses JOBDIR; left behind by one that never closed
-SCHEDULER_FILES = ("requests.queue", "requests.seen")  # Scrapy's scheduler: disk queues, duplicate filter
+# Scrapy's scheduler: disk queues, duplicate filter. Named in their docs, but no API gives the paths:
+# Scrapy is pinned below the next release and tests/test_contracts.py checks these.
+SCHEDULER_FILES = ("requests.queue", "requests.seen")
 
 
 class JobdirInUse(RuntimeError):

@@ -16,13 +16,11 @@ import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.extensions.feedexport import FeedExporter
-from w3lib.url import file_uri_to_path
 
+from newsbot.extensions.feeds import feed_file_named, feed_file_stored, local_path
 from newsbot.monitors import stat_counts
 
 logger = logging.getLogger(__name__)
@@ -37,14 +35,6 @@ def report_path_beside(output: str | Path) -> Path:
     """``out/rt-2024.jsonl.gz`` -> ``out/rt-2024.report.json``."""
     path = Path(output)
     return path.with_name(OUTPUT_SUFFIX.sub("", path.name) + REPORT_SUFFIX)
-
-
-def local_path(uri: str) -> str | None:
-    """The file path of a feed URI stored on this machine, else None (s3://, ftp://, ...)."""
-    scheme = urlsplit(uri).scheme
-    if scheme == "file":
-        return file_uri_to_path(uri)
-    return uri if not scheme or len(scheme) == 1 else None  # one letter: a Windows drive
 
 
 def write_json_atomically(path: Path, data) -> None:
@@ -103,54 +93,64 @@ def failures_of(finish_reason: str | None, monitor_results: list[dict]) -> list[
 
 
 class RunReport:
-    """Extension: collects the run's outputs and writes its report when the engine stops."""
+    """Extension: learns the run's output files from the feed storage's signals
+    (newsbot.extensions.feeds) and writes the report when the engine stops."""
 
     def __init__(self, crawler):
         if not crawler.settings.getbool("NEWSBOT_REPORT_ENABLED", True):
             raise NotConfigured
         self.crawler = crawler
-        self.path: Path | None = None
+        self.explicit_path = crawler.settings.get("NEWSBOT_REPORT_PATH")
+        self.first_output: str | None = None
         self.spider = None
         self.started_at: datetime | None = None
-        self.outputs: list[dict] = []
+        self.stored: dict[str, int | None] = {}  # path -> records, in the order the files were completed
+        self.slot_counts: dict[str, int] = {}  # path -> items, as Scrapy counted its feed slot
 
     @classmethod
     def from_crawler(cls, crawler):
         report = cls(crawler)
         crawler.signals.connect(report.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(report.feed_file_named, signal=feed_file_named)
+        crawler.signals.connect(report.feed_file_stored, signal=feed_file_stored)
         crawler.signals.connect(report.feed_slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(report.engine_stopped, signal=signals.engine_stopped)
         return report
 
+    @property
+    def path(self) -> Path | None:
+        if self.explicit_path:
+            return Path(self.explicit_path)
+        return report_path_beside(self.first_output) if self.first_output else None
+
     def spider_opened(self, spider) -> None:
         self.spider = spider
         self.started_at = datetime.now(timezone.utc)
-        explicit = self.crawler.settings.get("NEWSBOT_REPORT_PATH")
-        first_output = self._first_output()
-        if explicit:
-            self.path = Path(explicit)
-        elif first_output:
-            self.path = report_path_beside(first_output)
-        else:
-            logger.warning("No run report: no local feed to write it beside and no NEWSBOT_REPORT_PATH")
 
-    def _first_output(self) -> str | None:
-        # The feed exporter opened its first files' slots on spider_opened, before this handler.
-        exporter = self.crawler.get_extension(FeedExporter)
-        return next(filter(None, (local_path(slot.uri) for slot in exporter.slots)), None) if exporter else None
+    def feed_file_named(self, path: str | None, **_) -> None:
+        if path and self.first_output is None:
+            self.first_output = path
+
+    def feed_file_stored(self, path: str, items: int | None) -> None:
+        self.stored[str(Path(path).resolve())] = items
 
     def feed_slot_closed(self, slot) -> None:
         path = local_path(slot.uri)
-        if path and Path(path).exists():
-            self.outputs.append({"path": str(Path(path).resolve()), "articles": slot.itemcount})
+        if path:
+            self.slot_counts[str(Path(path).resolve())] = slot.itemcount
+
+    @property
+    def outputs(self) -> list[dict]:
+        return [{"path": path, "articles": self.slot_counts.get(path) if items is None else items}
+                for path, items in self.stored.items()]
 
     def engine_stopped(self) -> None:
         if self.path is None:
+            logger.warning("No run report: no local feed to write it beside and no NEWSBOT_REPORT_PATH")
             return
         report = self.build(datetime.now(timezone.utc))
         write_json_atomically(self.path, report)
         logger.info("Run report (%s): %s", "ok" if report["ok"] else "FAILED", self.path)
-
     def build(self, finished_at: datetime) -> dict:
         stats = self.crawler.stats.get_stats()
         finish_reason = stats.get("finish_reason")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -67,6 +68,12 @@ class SiteSectionSpider(scrapy.Spider):
         self.requested: set[int] = set()  # url_fingerprint of each canonical article URL requested
 
     default_section = ""
+
+    def log(self, message, level: int = logging.DEBUG, **kwargs) -> None:
+        """Only spidermon still logs through Spider.log() (deprecated since Scrapy 2.19): its
+        per-check lines and banners, at DEBUG. What a reader sees is the verdict at the end of the
+        crawl (newsbot.monitors.SpidermonExtension: one ERROR block, or "All N checks passed")."""
+        self.logger.debug(message, **kwargs)
 
     async def start(self):
         if self.site.sections and self.section not in self.site.sections:
