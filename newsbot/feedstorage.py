@@ -10,6 +10,9 @@ from typing import IO
 from scrapy.extensions.feedexport import FileFeedStorage
 
 PARTIAL_SUFFIX = ".part"
+# Signal sent when a local output file is opened, before any item reaches it, with ``path``
+# (absolute) and ``feed_format``: how the state learns which files hold a run's output.
+feed_file_opened = object()
 
 
 class AtomicFileFeedStorage(FileFeedStorage):
@@ -17,7 +20,18 @@ class AtomicFileFeedStorage(FileFeedStorage):
     to ``{path}.part`` and renamed onto ``path`` only when the feed is complete. A killed crawl
     leaves at most a ``.part`` file, never a truncated ``.jsonl``."""
 
+    crawler = None
+
+    @classmethod
+    def from_crawler(cls, crawler, uri: str, *, feed_options: dict | None = None):
+        storage = cls(uri, feed_options=feed_options)
+        storage.crawler, storage.feed_format = crawler, (feed_options or {}).get("format")
+        return storage
+
     def open(self, spider) -> IO[bytes]:
+        if self.crawler:
+            self.crawler.signals.send_catch_log(feed_file_opened, path=os.path.abspath(self.path),
+                                                feed_format=self.feed_format)
         target = Path(self.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + PARTIAL_SUFFIX)

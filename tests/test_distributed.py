@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import CRAWL_ENV, crawl_command, free_port, read_jsonl
@@ -133,10 +134,13 @@ def test_the_shared_filter_sees_url_variants_as_one_request(redis_url):
     from scrapy.utils.test import get_crawler
 
     from newsbot.distributed.dupefilter import CanonicalDupeFilter
+    from newsbot.request_fingerprint import CanonicalRequestFingerprinter
     from newsbot.spiders.rt import RtSpider
 
-    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_DUPEFILTER_KEY": "test:%(spider)s"})
-    workers = [CanonicalDupeFilter.from_spider(RtSpider.from_crawler(crawler)) for _ in range(2)]
+    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_DUPEFILTER_KEY": "test:%(spider)s",
+                                     "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
+    crawler.spider = RtSpider.from_crawler(crawler)
+    workers = [CanonicalDupeFilter.from_spider(crawler.spider) for _ in range(2)]
     article = "https://www.rt.com/russia/608821-putin-kursk-governor-khinshtein/"
     assert not workers[0].request_seen(Request(article))
     for variant in (article + "?utm_source=rss&utm_medium=rss", article + "#comments", article + "amp/",
@@ -166,11 +170,17 @@ def run_workers(replica, directory: Path, redis_url: str, run_name: str) -> list
 
 def test_two_workers_write_every_article_exactly_once_and_share_the_repeat_run_state(replica, redis_url,
                                                                                      records, tmp_path):
+    replica.reset_hits()
     written = run_workers(replica, tmp_path, redis_url, "first")
     ids = [item["id"] for items in written for item in items]
-    russia = {record["id"] for record in records if record["section"] == "russia"}
-    assert len(ids) == len(set(ids)) == 32 and set(ids) == russia
+    russia = [record for record in records if record["section"] == "russia"]
+    assert len(ids) == len(set(ids)) == 32 and set(ids) == {record["id"] for record in russia}
     assert all(written), f"one worker did all the work: {[len(items) for items in written]}"
+    # Counted at the server: each article page, the section page and its feed fetched once in all.
+    hits = replica.hits
+    assert {record["id"]: hits[urlsplit(record["canonical_url"]).path] for record in russia} == \
+        {record["id"]: 1 for record in russia}
+    assert (hits["/russia/"], hits["/rss/russia/"]) == (1, 1)
     logs = "".join(path.read_text() for path in tmp_path.glob("first-worker*.log"))
     assert "scrapy_redis.scheduler.Scheduler" in logs and "State: redis://" in logs
     # The next run: both workers know from the shared state that everything was exported.
