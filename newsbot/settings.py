@@ -128,5 +128,6 @@ ADDONS = {
 }
 NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
 NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"
+NEWSBOT_RUN_KEYS_TTL = 86400  # seconds a run's queue, filter and worker keys outlive its last worker's beat
 
 LOG_LEVEL = "INFO"

@@ -182,7 +182,7 @@ def test_two_workers_write_every_article_exactly_once_and_share_the_repeat_run_s
         {record["id"]: 1 for record in russia}
     assert (hits["/russia/"], hits["/rss/russia/"]) == (1, 1)
     logs = "".join(path.read_text() for path in tmp_path.glob("first-worker*.log"))
-    assert "scrapy_redis.scheduler.Scheduler" in logs and "State: redis://" in logs
+    assert "RecoveringScheduler" in logs and "State: redis://" in logs
     # The next run: both workers know from the shared state that everything was exported.
     again = run_workers(replica, tmp_path, redis_url, "second")
     assert again == [[], []]

@@ -23,7 +23,7 @@ class DistributedAddon:
                                 "pip install 'newsbot[distributed]'")
         keys = f"newsbot:%(spider)s:{settings.get('NEWSBOT_RUN_NAME') or 'run'}"
         for name, value in {
-            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "SCHEDULER": "newsbot.distributed.scheduler.RecoveringScheduler",
             "SCHEDULER_PERSIST": True,  # a worker that ends first must not flush the others' queue
             "SCHEDULER_QUEUE_KEY": f"{keys}:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{keys}:dupefilter",

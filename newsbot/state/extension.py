@@ -17,6 +17,7 @@ SQLite one, so duplicates are found within the run and every run is complete),
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from scrapy import signals
@@ -117,13 +118,17 @@ class StateExtension:
     async def admit(self, item, article_id: str, canonical_url: str, source_url: str | None,
                     modified_at: str | None, body: str) -> Verdict:
         """The ledger's verdict on one item; an emitted one is claimed until the feed is committed."""
-        verdict = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
+        verdict, seconds = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
+        self.stats.max_value("newsbot/state/slowest_admit_ms", round(seconds * 1000, 2))
         if verdict.emit:
             self._in_flight[id(item)] = (article_id, verdict.version)
         return verdict
 
-    def _admit(self, *fields) -> Verdict:
-        return self.ledger.admit(self.ledger.candidate(*fields))
+    def _admit(self, *fields) -> tuple[Verdict, float]:
+        """The verdict, and how long the ledger took for it (fingerprint, look-ups, claim)."""
+        started = time.perf_counter()
+        verdict = self.ledger.admit(self.ledger.candidate(*fields))
+        return verdict, time.perf_counter() - started
 
     def item_scraped(self, item) -> None:
         self._in_flight.pop(id(item), None)

@@ -82,6 +82,10 @@ class Ledger:
     def start(self) -> list[Settlement]:
         """Register this run and settle the runs that died before finishing."""
         self.store.start_run(self.run)
+        return self.settle_dead_runs()
+
+    def settle_dead_runs(self) -> list[Settlement]:
+        """Settle every other run that died before finishing, from its feed files."""
         return [self._settle_from_feeds(run) for run, alive in self.store.other_runs() if not alive]
 
     def candidate(self, article_id: str, canonical_url: str, source_url: str | None, modified_at: str | None,
