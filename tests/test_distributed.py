@@ -5,43 +5,32 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CRAWL_ENV, crawl_command, free_port, read_jsonl
+from conftest import CRAWL_ENV, crawl_command, read_jsonl
 
+from newsbot.distributed.local import LocalRedis, redis_server_path
 from newsbot.replica import ReplicaSite, expected_records
 from newsbot.state import Fingerprinter, Ledger, StateError
 
-pytestmark = [pytest.mark.slow,
-              # CI installs redis-server (.ci/run): there, a missing one is a failure, not a skip.
-              pytest.mark.skipif(shutil.which("redis-server") is None and not os.environ.get("CI"),
-                                 reason="needs redis-server (.ci/run installs it)")]
 redis = pytest.importorskip("redis")
+REDIS_SERVER = redis_server_path()
+# Started wherever the package installed it; skipped only on a developer's machine without it.
+# Under CI (.ci/run installs it) a missing redis-server fails these tests, never skips them.
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None and not os.environ.get("CI"),
+                                reason="needs redis-server (apt-get install redis-server)")
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
+def redis_server():
     """A redis-server of its own on 127.0.0.1: free port, temporary directory, nothing saved."""
-    directory, port = tmp_path_factory.mktemp("redis"), free_port()
-    process = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
-                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with LocalRedis(REDIS_SERVER) as server:
+        yield server.port
 
 
 @pytest.fixture
@@ -189,3 +178,39 @@ def test_two_workers_write_every_article_exactly_once_and_share_the_repeat_run_s
     reports = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("second-worker*.report.json"))]
     assert sum(report["skipped"].get("already_exported", 0) for report in reports) >= 32
     assert all(report["ok"] for report in reports)  # nothing new is no failure
+    # The run's queue, filter and worker keys expire; the state's do not.
+    client = redis.Redis.from_url(redis_url)
+    run_keys = [key for key in client.keys("newsbot:rt:first:*")]
+    assert run_keys and all(0 < client.ttl(key) <= 86400 for key in run_keys)
+    assert all(client.ttl(key) == -1 for key in client.keys("newsbot:state:*"))
+
+
+def article_hits(replica, records) -> dict[str, int]:
+    hits = replica.hits
+    return {record["id"]: hits[urlsplit(record["canonical_url"]).path] for record in records}
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(replica, redis_url, records, tmp_path):
+    """SIGKILL one of two workers once it fetched some articles, start it again: the run still
+    writes every article once. What the killed worker fetched is fetched again (its output never
+    got in place), after the others knew it dead (WORKER_EXPIRY) and settled its state run."""
+    russia = [record for record in records if record["section"] == "russia"]
+    replica.reset_hits()
+    outputs = [tmp_path / name for name in ("steady.jsonl", "killed.jsonl", "restarted.jsonl")]
+    steady, killed = (worker(replica, output, redis_url, "kill") for output in outputs[:2])
+    deadline = time.monotonic() + 120
+    while sum(article_hits(replica, russia).values()) < 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    restarted = worker(replica, outputs[2], redis_url, "kill")
+    for process, output in ((steady, outputs[0]), (restarted, outputs[2])):
+        assert process.wait(timeout=300) == 0, output.with_suffix(".log").read_text()[-3000:]
+    ids = [item["id"] for output in outputs for item in read_jsonl(output)]
+    assert not outputs[1].exists()  # the killed worker's items never reached a file in place
+    assert len(ids) == len(set(ids)) == 32
+    assert min(article_hits(replica, russia).values()) == 1
+    assert (replica.hits["/russia/"], replica.hits["/rss/russia/"]) == (1, 1)
+    logs = "".join(output.with_suffix(".log").read_text() for output in (outputs[0], outputs[2]))
+    assert "stopped beating" in logs
