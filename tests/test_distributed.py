@@ -214,3 +214,41 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(replica, r
     assert (replica.hits["/russia/"], replica.hits["/rss/russia/"]) == (1, 1)
     logs = "".join(output.with_suffix(".log").read_text() for output in (outputs[0], outputs[2]))
     assert "stopped beating" in logs
+
+
+def test_a_claim_after_another_run_changed_the_state_is_decided_again(redis_url, records):
+    """No lock: a decision read before another run's claim is refused at its own claim and retried."""
+    from newsbot.distributed.store import RedisStore
+    from newsbot.state.store import ClaimConflict
+
+    first, second = open_run(redis_url), open_run(redis_url)
+    record = records[0]
+    candidate = first.candidate(record["id"], record["canonical_url"], None, None, record["body"])
+    with pytest.raises(ClaimConflict), first.store.atomic(candidate):
+        verdict, entry = first._decide(candidate)
+        assert verdict.emit
+        assert admit(second, record, suffix="-copy").emit  # the same text, claimed meanwhile
+        first.store.claim(entry)
+    assert admit(first, record).reason == "duplicate_content"  # decided again, now a copy
+    assert isinstance(first.store, RedisStore)
+    first.close()
+    second.close()
+
+
+def test_workers_admitting_at_once_export_each_story_once(redis_url, records):
+    """Four runs in four threads admit the same articles (and copies of them) in different orders."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    runs = [open_run(redis_url) for _ in range(4)]
+    stories = records[:12]
+
+    def admit_all(index):
+        ledger, order = runs[index], stories[index:] + stories[:index]
+        return [(record["id"], suffix) for record in order for suffix in ("", f"-copy{index}")
+                if admit(ledger, record, suffix).emit]
+
+    with ThreadPoolExecutor(4) as pool:
+        emitted = [item for items in pool.map(admit_all, range(4)) for item in items]
+    assert sorted(article_id for article_id, _ in emitted) == sorted(record["id"] for record in stories)
+    for ledger in runs:
+        ledger.close()

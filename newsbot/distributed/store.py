@@ -1,15 +1,17 @@
 """The state store in Redis: what SqliteStore keeps in one file, shared by workers on many machines.
 
-No lock: a decision is optimistic. ``atomic(candidate)`` WATCHes the index keys the ledger's
-look-ups for that candidate read (its id, URLs, text fingerprint, LSH bands); the claim goes out
-as one MULTI/EXEC transaction, which Redis refuses when another run wrote any of those keys
-meanwhile (ClaimConflict: the ledger decides again). Settlements WATCH the run's pending set.
-So the ledger's rules hold as with SQLite, without a global lock or a wait. A run is alive while
-its process refreshes a key with a short expiry (a thread, not the reactor): a worker killed by
+No lock: a decision is optimistic, in two server-side scripts. ``atomic(candidate)`` runs
+READ_SCRIPT: every look-up the ledger makes for that candidate (its id, URLs, text fingerprint,
+LSH bands, with the entries they name) in one round trip, with the state's claim counter. The
+claim is CLAIM_SCRIPT, which writes the entry and its index entries only when the counter is
+unchanged - else another run claimed or released something meanwhile, and the ledger decides
+again (ClaimConflict). So the ledger's rules hold as with SQLite, without a lock or a wait, in
+two round trips per article. Settlements WATCH the run's pending set. A run is alive while its
+process refreshes a key with a short expiry (a thread, not the reactor): a worker killed by
 SIGKILL stops refreshing and is known dead a few seconds later. State keys never expire.
 
 Every call blocks on the network: the state extension makes them from its own thread, never
-from the reactor's.
+from the reactor's. (The scripts read entry keys they derive themselves: one Redis, not a Cluster.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import redis
@@ -30,10 +33,43 @@ logger = logging.getLogger("newsbot.state")
 PREFIX = "newsbot:state:"
 ALIVE_EXPIRY = 15  # seconds a run counts as alive after its last heartbeat
 TEXT_FIELDS = ("id", "canonical_url", "source_url", "modified_at", "duplicate_of", "run")
+UNCHECKED = "-1"  # a claim made outside a decision: only a taken id and version refuse it
+# KEYS: claims counter, versions:<id>, url:<canonical>, url:<source>, source:<canonical>,
+# fingerprint:<hex>, band:<key>...; ARGV[1]: the key prefix. Entries as flat HGETALL arrays.
+READ_SCRIPT = """
+local function entry(member)
+  if not member then return false end
+  return redis.call('HGETALL', ARGV[1] .. 'entry:' .. member)
+end
+local function first(key) return entry(redis.call('ZREVRANGE', key, 0, 0)[1]) end
+local near = {}
+if #KEYS > 6 then
+  for i, member in ipairs(redis.call('SUNION', unpack(KEYS, 7))) do near[i] = entry(member) end
+end
+return {redis.call('GET', KEYS[1]) or '0', first(KEYS[2]), first(KEYS[3]), first(KEYS[4]),
+        entry(redis.call('SRANDMEMBER', KEYS[5])), entry(redis.call('SRANDMEMBER', KEYS[6])), near}
+"""
+# KEYS: claims counter, entry, versions:<id>, url:<canonical>, pending:<run>, then the sets the
+# member joins (source, fingerprint, bands); ARGV: expected counter, member, version, then the
+# entry's fields and values. Returns 1 claimed, 0 taken, -1 the counter moved (decide again).
+CLAIM_SCRIPT = """
+if ARGV[1] ~= '-1' and (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+redis.call('SADD', KEYS[5], ARGV[2])
+for i = 6, #KEYS do redis.call('SADD', KEYS[i], ARGV[2]) end
+redis.call('INCR', KEYS[1])
+return 1
+"""
 
 
 def _key(name: str) -> str:
     return PREFIX + name
+
+
+CLAIMS = _key("claims")  # counts every claim and release: a decision is valid while it stands
 
 
 def _member(article_id: str, version: int) -> str:
@@ -49,6 +85,25 @@ def _entry_key(member: bytes | str) -> str:
     return _key(f"entry:{_member(*_split(member))}")
 
 
+def _fields(flat: list | None) -> dict[bytes, bytes]:
+    """An HGETALL answer from a script (a flat list) as a dict."""
+    return dict(zip(flat[::2], flat[1::2])) if flat else {}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """READ_SCRIPT's answer for one candidate: every entry the ledger's rules look at."""
+
+    candidate: object  # newsbot.state.ledger.Candidate
+    counter: str
+    latest: Entry | None
+    by_url: Entry | None
+    by_source_url: Entry | None
+    by_source: Entry | None
+    by_fingerprint: Entry | None
+    near: list[tuple[Entry, bytes]]
+
+
 class RedisStore(ArticleStore):
     """The state in the Redis at ``url`` (``redis://host:port/db``), under keys ``newsbot:state:*``."""
 
@@ -59,33 +114,35 @@ class RedisStore(ArticleStore):
             self.redis.ping()
         except (redis.RedisError, ValueError) as error:
             raise StateError(f"cannot open the state {url}: {error}") from error
-        self._watching = None  # the WATCHing pipeline of the atomic block under way
+        self._read = self.redis.register_script(READ_SCRIPT)
+        self._claim = self.redis.register_script(CLAIM_SCRIPT)
+        self._decision: Decision | None = None  # what READ_SCRIPT found for the candidate being decided
         self._runs: set[str] = set()  # the runs this process keeps alive
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
 
     @contextmanager
     def atomic(self, candidate=None) -> Iterator[None]:
-        if self._watching is not None:
+        if self._decision is not None or candidate is None:
             yield
             return
-        with self.redis.pipeline() as watching:
-            if candidate is not None:
-                watching.watch(*self._read_keys(candidate))
-            self._watching = watching
-            try:
-                yield
-            finally:
-                self._watching = None
+        self._decision = self._look_up(candidate)
+        try:
+            yield
+        finally:
+            self._decision = None
 
-    @staticmethod
-    def _read_keys(candidate) -> list[str]:
-        """The keys the ledger's look-ups for ``candidate`` read (Ledger._decide)."""
-        keys = [_key(f"versions:{candidate.id}"), _key(f"url:{candidate.canonical_url}"),
-                _key(f"source:{candidate.canonical_url}"), _key(f"fingerprint:{candidate.content.exact.hex()}")]
-        if candidate.source_url:
-            keys.append(_key(f"url:{candidate.source_url}"))
-        return keys + [_key(f"band:{band}") for band in candidate.content.bands]
+    def _look_up(self, candidate) -> Decision:
+        content = candidate.content
+        keys = [CLAIMS, _key(f"versions:{candidate.id}"), _key(f"url:{candidate.canonical_url}"),
+                _key(f"url:{candidate.source_url}") if candidate.source_url else _key("url:"),
+                _key(f"source:{candidate.canonical_url}"), _key(f"fingerprint:{content.exact.hex()}"),
+                *(_key(f"band:{band}") for band in content.bands)]
+        counter, latest, by_url, by_source_url, by_source, by_fingerprint, near = self._read(keys=keys, args=[PREFIX])
+        entry = lambda flat: self._entry(_fields(flat)) if flat else None  # noqa: E731
+        return Decision(candidate, counter.decode(), entry(latest), entry(by_url), entry(by_source_url),
+                        entry(by_source), entry(by_fingerprint),
+                        [(self._entry(fields), fields.get(b"signature")) for fields in map(_fields, near) if fields])
 
     # -- entries --
     def _load(self, member: bytes | str | None) -> Entry | None:
@@ -133,39 +190,44 @@ class RedisStore(ArticleStore):
     def exported_count(self) -> int:
         return self.redis.scard(_key("exported"))
 
-    # -- look-ups --
+    # -- look-ups: from the decision's one read where they are about its candidate --
     def latest(self, article_id: str) -> Entry | None:
+        decision = self._decision
+        if decision and article_id == decision.candidate.id:
+            return decision.latest
         return self._first(f"versions:{article_id}")
 
     def by_url(self, canonical_url: str) -> Entry | None:
+        decision = self._decision
+        if decision and canonical_url == decision.candidate.canonical_url:
+            return decision.by_url
+        if decision and canonical_url == decision.candidate.source_url:
+            return decision.by_source_url
         return self._first(f"url:{canonical_url}")
 
     def by_source(self, canonical_url: str) -> Entry | None:
+        decision = self._decision
+        if decision and canonical_url == decision.candidate.canonical_url:
+            return decision.by_source
         return self._any(f"source:{canonical_url}")
 
     def by_fingerprint(self, fingerprint: bytes) -> Entry | None:
+        decision = self._decision
+        if decision and fingerprint == decision.candidate.content.exact:
+            return decision.by_fingerprint
         return self._any(f"fingerprint:{fingerprint.hex()}")
 
     def near(self, bands: tuple[int, ...]) -> Iterator[tuple[Entry, bytes]]:
+        decision = self._decision
+        if decision and bands == decision.candidate.content.bands:
+            return iter(decision.near)
         members = list(self.redis.sunion([_key(f"band:{band}") for band in bands])) if bands else []
         return iter([(self._entry(fields), fields.get(b"signature"))
                      for fields in self._fields_of(members) if fields])
 
     # -- claims --
     def claim(self, entry: Entry, signature: bytes | None = None, bands: tuple[int, ...] = ()) -> bool:
-        if self._watching is not None:
-            return self._claim(self._watching, entry, signature, bands)
-        with self.redis.pipeline() as watching:
-            try:
-                return self._claim(watching, entry, signature, bands)
-            except ClaimConflict:  # its entry was written meanwhile: taken
-                return False
-
-    def _claim(self, watching, entry: Entry, signature: bytes | None, bands: tuple[int, ...]) -> bool:
         member = _member(entry.id, entry.version)
-        watching.watch(_key(f"entry:{member}"))
-        if watching.exists(_key(f"entry:{member}")):
-            return False
         fields = {name: getattr(entry, name) for name in TEXT_FIELDS if getattr(entry, name) is not None}
         fields.update(version=entry.version, pending=1)
         if entry.fingerprint:
@@ -174,22 +236,18 @@ class RedisStore(ArticleStore):
             fields["signature"] = signature
         if bands:
             fields["bands"] = pack_bands(bands)
-        watching.multi()
-        watching.hset(_key(f"entry:{member}"), mapping=fields)
-        watching.zadd(_key(f"versions:{entry.id}"), {member: entry.version})
-        watching.zadd(_key(f"url:{entry.canonical_url}"), {member: entry.version})
-        if entry.source_url:
-            watching.sadd(_key(f"source:{entry.source_url}"), member)
+        joins = [_key(f"source:{entry.source_url}")] if entry.source_url else []
         if entry.fingerprint:
-            watching.sadd(_key(f"fingerprint:{entry.fingerprint.hex()}"), member)
-        for band in bands:
-            watching.sadd(_key(f"band:{band}"), member)
-        watching.sadd(_key(f"pending:{entry.run}"), member)
-        try:
-            watching.execute()
-        except WatchError as conflict:
-            raise ClaimConflict(member) from conflict
-        return True
+            joins.append(_key(f"fingerprint:{entry.fingerprint.hex()}"))
+        joins += [_key(f"band:{band}") for band in bands]
+        keys = [CLAIMS, _key(f"entry:{member}"), _key(f"versions:{entry.id}"), _key(f"url:{entry.canonical_url}"),
+                _key(f"pending:{entry.run}"), *joins]
+        expected = self._decision.counter if self._decision else UNCHECKED
+        claimed = self._claim(keys=keys, args=[expected, member, entry.version,
+                                               *(part for pair in fields.items() for part in pair)])
+        if claimed == -1:
+            raise ClaimConflict(member)
+        return claimed == 1
 
     def _forget(self, transaction, member: str, fields: dict[bytes, bytes]) -> None:
         """Queue the deletion of one entry and its index entries on ``transaction``."""
@@ -204,6 +262,7 @@ class RedisStore(ArticleStore):
         for band in unpack_bands(fields.get(b"bands")):
             transaction.srem(_key(f"band:{band}"), member)
         transaction.srem(_key(f"pending:{entry.run}"), member)
+        transaction.incr(CLAIMS)
 
     def release(self, article_id: str, version: int, run: str) -> None:
         member = _member(article_id, version)

@@ -125,9 +125,10 @@ class StateExtension:
         return verdict
 
     def _admit(self, *fields) -> tuple[Verdict, float]:
-        """The verdict, and how long the ledger took for it (fingerprint, look-ups, claim)."""
+        """The verdict, and how long the ledger's decision and claim took (after the fingerprint)."""
+        candidate = self.ledger.candidate(*fields)
         started = time.perf_counter()
-        verdict = self.ledger.admit(self.ledger.candidate(*fields))
+        verdict = self.ledger.admit(candidate)
         return verdict, time.perf_counter() - started
 
     def item_scraped(self, item) -> None:
