@@ -106,6 +106,7 @@ class Run:
     exported: int
     exported_twice: int
     slowest_admit_ms: float
+    slow_admits: int  # over 5 ms
     commands: int
     state_bytes: int
     run_bytes: int
@@ -138,7 +139,7 @@ class Run:
                 f"worker CPU {self.cpu_ms_per_page:.2f} ms/page, {self.busy_cores:.2f} cores busy); article fetches "
                 f"beyond one {self.fetched_twice}, missing {self.missing}; section page and feed fetched "
                 f"{'/'.join(map(str, self.start_fetches))}; exported {self.exported}, twice {self.exported_twice}; "
-                f"slowest admit {self.slowest_admit_ms:.1f} ms; {self.commands_per_article:.1f} Redis commands per "
+                f"slowest admit {self.slowest_admit_ms:.1f} ms, {self.slow_admits} over 5 ms; {self.commands_per_article:.1f} Redis commands per "
                 f"article; Redis memory per 10k articles: state {self.state_bytes / self.articles * PER_10K:.1f} MB, "
                 f"run keys {self.run_bytes / self.articles * PER_10K:.1f} MB")
 
@@ -205,7 +206,8 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
                max(stat["elapsed_time_seconds"] for stat in stats), cpu, server_cpu,
                sum(count - 1 for count in article_fetches.values()), articles - len(article_fetches),
                tuple(fetches[path] for path in START_PAGES), len(ids), sum(count > 1 for count in ids.values()),
-               max(stat.get("newsbot/state/slowest_admit_ms", 0) for stat in stats), commands_processed,
+               max(stat.get("newsbot/state/slowest_admit_ms", 0) for stat in stats),
+               sum(stat.get("newsbot/state/slow_admits", 0) for stat in stats), commands_processed,
                state_bytes, run_bytes)
 
 
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{label} {result.pages_per_second:.0f} pages/s" for label, result in results.items())
         + f"; {speed}; every article fetched and exported once, start pages once: "
         f"{'yes' if exact else 'NO'} (runs: {', '.join(results)}); slowest admit {widest.slowest_admit_ms:.1f} ms at "
-        f"{widest.workers} workers; {widest.commands_per_article:.1f} Redis commands per article; Redis per 10k "
+        f"{widest.workers} workers ({widest.slow_admits} of {widest.exported} over 5 ms); {widest.commands_per_article:.1f} Redis commands per article; Redis per 10k "
         f"articles: state {widest.state_bytes / args.articles * PER_10K:.1f} MB + run keys "
         f"{widest.run_bytes / args.articles * PER_10K:.1f} MB; load average {load()}")
     return 0 if exact else 1

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -252,3 +253,14 @@ def test_workers_admitting_at_once_export_each_story_once(redis_url, records):
     assert sorted(article_id for article_id, _ in emitted) == sorted(record["id"] for record in stories)
     for ledger in runs:
         ledger.close()
+
+
+@pytest.mark.slow
+def test_the_scale_replica_crawled_by_two_and_four_workers_and_a_killed_one_fetches_each_article_once():
+    """bench/distributed.py over 2000 articles: exits 1 unless every run fetched each article page
+    once (counted in the server's log; with the killed worker: at least once), the section page
+    and the feed once, and exported each article once."""
+    bench = Path(__file__).resolve().parents[1] / "bench" / "distributed.py"
+    done = subprocess.run([sys.executable, str(bench), "--articles", "2000", "--workers", "2", "4"],
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -100,11 +100,12 @@ class SharedRunIdle:
 
     def spider_opened(self, spider) -> None:
         settings = self.crawler.settings
-        queue_key = settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % {"spider": spider.name}
+        names = {"spider": spider.name}
+        queue_key = settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % names
         queue_class = load_object(settings.get("SCHEDULER_QUEUE_CLASS", defaults.SCHEDULER_QUEUE_CLASS))
         self.queue = queue_class(server=self.redis, spider=spider, key=queue_key)
         self.keys = RunKeys.of(self.queue.key)
-        dupefilter = settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY) % {"spider": spider.name}
+        dupefilter = settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY) % names
         self.run_keys = [self.keys.workers, self.queue.key, dupefilter, self.keys.taken()]
         self.beat.start(BEAT_SECONDS)
 

@@ -32,6 +32,7 @@ from newsbot.state.ledger import ALREADY_EXPORTED, CLAIMED_BY_OTHER_RUN, KNOWN_C
 from newsbot.state.store import open_store
 
 logger = logging.getLogger("newsbot.state")
+SLOW_ADMIT = 0.005  # seconds: an admit slower than this is counted (newsbot/state/slow_admits)
 JSON_LINES_FORMATS = ("jsonlines", "jsonl", "jl")  # the feeds a later run can read back to settle a crash
 
 
@@ -120,6 +121,8 @@ class StateExtension:
         """The ledger's verdict on one item; an emitted one is claimed until the feed is committed."""
         verdict, seconds = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
         self.stats.max_value("newsbot/state/slowest_admit_ms", round(seconds * 1000, 2))
+        if seconds > SLOW_ADMIT:
+            self.stats.inc_value("newsbot/state/slow_admits")
         if verdict.emit:
             self._in_flight[id(item)] = (article_id, verdict.version)
         return verdict

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from newsbot.state.store import SCHEMA_VERSION, ArticleStore, Entry, StateError, check_parameters, pack_bands, unpack_bands
+from newsbot.state.store import (SCHEMA_VERSION, ArticleStore, Entry, StateError, check_parameters, pack_bands,
+                                 unpack_bands)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
