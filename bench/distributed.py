@@ -7,7 +7,8 @@ One scale replica (``ReplicaSite.scaled(N)``, pre-rendered, its own process) log
 it answers; fetches are counted from that log, not from the crawlers. One redis-server of its
 own (newsbot.distributed.local) is emptied before each run. Each worker is ``scrapy crawl rt``
 with NEWSBOT_REDIS_URL, politeness off (no delay, no AutoThrottle, ``--concurrency``), its own
-JSONL output and run report. Per run it measures:
+JSONL output and run report; the reference run is one process with a SQLite state and no
+Redis, same settings. Per run it measures:
 
 - article pages fetched more than once, missing, and the section page's and feed's fetches
   (server log); articles exported, and exported more than once (all workers' output files);
@@ -17,9 +18,11 @@ JSONL output and run report. Per run it measures:
   per exported article (``total_commands_processed`` after CONFIG RESETSTAT) and Redis memory
   per 10,000 articles, the state's keys and the run's (queue, filter, workers) apart.
 
-The speed-up of 2 workers over 1 is bounded by the cores the machine has: one worker and the
-server already keep ``busy`` cores busy, so 2 workers can reach at most ``cores / busy``; the
-bench prints that bound beside the ratio (a loaded machine lowers both). The last line holds
+The speed-up of 2 workers over 1 is bounded by the CPU the machine gives the run: the bench
+prints the cores kept busy (workers and server) in each run and the workers' CPU per page. With
+the CPU per page the same at 1 and 2 workers, sharing the crawl costs nothing per page, and the
+speed-up follows the cores available; on a machine shared with other work it cannot reach the
+number of workers. The last line holds
 the figures; exit status 1 when any run fetched an article twice or missed or duplicated one.
 """
 
@@ -27,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,18 +140,21 @@ class Run:
                 and not self.exported_twice and self.exported == self.articles)
 
     def describe(self) -> str:
-        return (f"{self.label:>10}: {self.pages_per_second:6.1f} pages/s ({self.pages} pages in {self.seconds:.1f} s, "
-                f"worker CPU {self.cpu_ms_per_page:.2f} ms/page, {self.busy_cores:.2f} cores busy); article fetches "
+        return (f"{self.label:>10}: {self.pages_per_second:6.1f} pages/s ({self.pages} pages in {self.seconds:.1f} "
+                f"s, worker CPU {self.cpu_ms_per_page:.2f} ms/page, {self.busy_cores:.2f} cores busy); article fetches "
                 f"beyond one {self.fetched_twice}, missing {self.missing}; section page and feed fetched "
                 f"{'/'.join(map(str, self.start_fetches))}; exported {self.exported}, twice {self.exported_twice}; "
-                f"slowest admit {self.slowest_admit_ms:.1f} ms, {self.slow_admits} over 5 ms; {self.commands_per_article:.1f} Redis commands per "
-                f"article; Redis memory per 10k articles: state {self.state_bytes / self.articles * PER_10K:.1f} MB, "
+                f"slowest admit {self.slowest_admit_ms:.1f} ms, {self.slow_admits} over 5 ms; "
+                f"{self.commands_per_article:.1f} Redis commands per article; Redis memory per 10k articles: state {self.state_bytes / self.articles * PER_10K:.1f} MB, "
                 f"run keys {self.run_bytes / self.articles * PER_10K:.1f} MB")
 
 
-def worker_command(replica: LoggingReplica, redis_url: str, run_name: str, output: Path, concurrency: int) -> list:
-    settings = {**politeness_off(concurrency), "NEWSBOT_REDIS_URL": redis_url, "NEWSBOT_RUN_NAME": run_name,
-                "NEWSBOT_REPORT_PATH": str(output.with_suffix(".report.json"))}
+def worker_command(replica: LoggingReplica, redis_url: str | None, run_name: str, output: Path,
+                   concurrency: int) -> list:
+    """A worker of the run; with ``redis_url`` None the reference: one process, its SQLite state."""
+    settings = {**politeness_off(concurrency), "NEWSBOT_REPORT_PATH": str(output.with_suffix(".report.json"))}
+    settings.update({"NEWSBOT_REDIS_URL": redis_url, "NEWSBOT_RUN_NAME": run_name} if redis_url else
+                    {"NEWSBOT_STATE": str(output.with_suffix(".sqlite"))})
     return [sys.executable, "-m", "scrapy", "crawl", "rt", "-a", f"base_url={replica.base_url}",
             "-O", str(output), *settings_options(settings)]
 
@@ -169,14 +177,14 @@ def keys_memory(client, pattern: str) -> int:
 
 
 def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, server: LocalRedis, work: Path,
-        articles: int, concurrency: int) -> Run:
+            articles: int, concurrency: int, redis_url: str | None) -> Run:
     client = redis.Redis.from_url(server.url)
     client.flushall()
     client.config_resetstat()
     offset = replica.log.stat().st_size
     server_before = replica.cpu_seconds()
     outputs = [work / f"{label}-worker{n}.jsonl" for n in range(workers)]
-    commands = {output: worker_command(replica, server.url, label, output, concurrency) for output in outputs}
+    commands = {output: worker_command(replica, redis_url, label, output, concurrency) for output in outputs}
     processes = {output: start(command, output) for output, command in commands.items()}
     cpu = 0.0
     if kill:
@@ -211,39 +219,87 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
                state_bytes, run_bytes)
 
 
+def admit_all(url: str, records: list[dict], rotation: int, answers) -> None:
+    """One writer: admits every record (the others admit the same ones, in another order) and
+    sends back how long each admit took, in ms (the ledger's decision and claim, no fingerprint)."""
+    from newsbot.distributed.store import RedisStore
+    from newsbot.state import Ledger
+
+    ledger = Ledger(RedisStore(url))
+    ledger.start()
+    order = records[rotation:] + records[:rotation]
+    candidates = [ledger.candidate(record["id"], record["canonical_url"], None, None, record["body"])
+                  for record in order]
+    times = []
+    for candidate in candidates:
+        started = time.perf_counter()
+        ledger.admit(candidate)
+        times.append((time.perf_counter() - started) * 1000)
+    ledger.finish(output_complete=True)
+    ledger.close()
+    answers.put(times)
+
+
+def admit_contention(server: LocalRedis, articles: int, writers: int) -> str:
+    """``writers`` processes admit the same ``articles`` into one Redis at once: every admit but
+    one per article is a conflict or a repeat. Per-admit latency without a crawl beside it."""
+    from newsbot.replica import ReplicaSite, expected_records
+
+    redis.Redis.from_url(server.url).flushall()
+    records = expected_records(ReplicaSite.scaled(articles))
+    answers = multiprocessing.Queue()
+    processes = [multiprocessing.Process(target=admit_all, args=(server.url, records, n * articles // writers,
+                                                                 answers)) for n in range(writers)]
+    for process in processes:
+        process.start()
+    times = sorted(time for _ in processes for time in answers.get())
+    for process in processes:
+        process.join()
+    exported = redis.Redis.from_url(server.url).scard("newsbot:state:exported")
+    return (f"{writers} writers x {articles} admits of the same articles: median {statistics.median(times):.2f} ms, "
+            f"p99 {times[int(len(times) * 0.99)]:.2f} ms, slowest {times[-1]:.2f} ms; {exported} exported")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS of each worker")
     parser.add_argument("--no-kill", dest="kill", action="store_false", help="skip the run with a killed worker")
+    parser.add_argument("--admit-articles", type=int, default=500, help="articles of the admit contention test")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}; load average {load()}", flush=True)
     results: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="newsbot-distributed-") as scratch, LocalRedis() as server:
         work = Path(scratch)
+        contention = admit_contention(server, args.admit_articles, max(args.workers))
+        print(f"admit contention: {contention}", flush=True)
         replica = LoggingReplica(args.articles, work / "server.log")
         try:
-            scenarios = [(f"{count}w", count, False) for count in args.workers]
+            scenarios = [("sqlite", 1, False, None)]
+            scenarios += [(f"{count}w", count, False, server.url) for count in args.workers]
             if args.kill:
-                scenarios.append(("2w-killed", 2, True))
-            for label, count, kill in scenarios:
-                results[label] = measure(label, count, kill, replica, server, work, args.articles, args.concurrency)
+                scenarios.append(("2w-killed", 2, True, server.url))
+            for label, count, kill, redis_url in scenarios:
+                results[label] = measure(label, count, kill, replica, server, work, args.articles, args.concurrency,
+                                         redis_url)
                 print(results[label].describe(), flush=True)
         finally:
             replica.close()
     one, two = results.get("1w"), results.get("2w")
-    cores = os.cpu_count() or 1
-    speed = (f"2w/1w {two.pages_per_second / one.pages_per_second:.2f}x (bound on {cores} cores with 1 worker "
-             f"+ server at {one.busy_cores:.2f} cores: {min(2.0, cores / one.busy_cores):.2f}x)"
-             if one and two else "2w/1w n/a")
+    speed = (f"2w/1w {two.pages_per_second / one.pages_per_second:.2f}x, with {two.busy_cores:.2f} vs "
+             f"{one.busy_cores:.2f} cores busy (workers + server) and worker CPU per page {two.cpu_ms_per_page:.1f} "
+             f"vs {one.cpu_ms_per_page:.1f} ms" if one and two else "2w/1w n/a")
     exact = all(result.exact for result in results.values())
-    widest = results[f"{max(args.workers)}w"]
+    widest, reference = results[f"{max(args.workers)}w"], results["sqlite"]
+    overhead = f"; 1w Redis/SQLite {one.pages_per_second / reference.pages_per_second:.2f}x" if one else ""
     print(f"distributed {args.articles} articles: " + ", ".join(
         f"{label} {result.pages_per_second:.0f} pages/s" for label, result in results.items())
-        + f"; {speed}; every article fetched and exported once, start pages once: "
+        + f"; {speed}{overhead}; every article fetched and exported once, start pages once: "
         f"{'yes' if exact else 'NO'} (runs: {', '.join(results)}); slowest admit {widest.slowest_admit_ms:.1f} ms at "
-        f"{widest.workers} workers ({widest.slow_admits} of {widest.exported} over 5 ms); {widest.commands_per_article:.1f} Redis commands per article; Redis per 10k "
+        f"{widest.workers} workers in the crawl ({widest.slow_admits} of {widest.exported} over 5 ms), without a "
+        f"crawl: {contention}; "
+        f"{widest.commands_per_article:.1f} Redis commands per article; Redis per 10k "
         f"articles: state {widest.state_bytes / args.articles * PER_10K:.1f} MB + run keys "
         f"{widest.run_bytes / args.articles * PER_10K:.1f} MB; load average {load()}")
     return 0 if exact else 1

@@ -107,7 +107,10 @@ class SharedRunIdle:
         self.keys = RunKeys.of(self.queue.key)
         dupefilter = settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY) % names
         self.run_keys = [self.keys.workers, self.queue.key, dupefilter, self.keys.taken()]
-        self.beat.start(BEAT_SECONDS)
+        # The first beat before this worker can take a request (once, in the reactor): a worker
+        # that finds the queue empty then sees that another is busy with the section page.
+        self._seen(self._beat("busy"))
+        self.beat.start(BEAT_SECONDS, now=False)
 
     # -- liveness --
     def publish(self):

@@ -2,10 +2,11 @@
 
 No lock: a decision is optimistic, in two server-side scripts. ``atomic(candidate)`` runs
 READ_SCRIPT: every look-up the ledger makes for that candidate (its id, URLs, text fingerprint,
-LSH bands, with the entries they name) in one round trip, with the state's claim counter. The
-claim is CLAIM_SCRIPT, which writes the entry and its index entries only when the counter is
-unchanged - else another run claimed or released something meanwhile, and the ledger decides
-again (ClaimConflict). So the ledger's rules hold as with SQLite, without a lock or a wait, in
+LSH bands, with the entries they name) in one round trip, with the change counters of the index
+keys it read. The claim is CLAIM_SCRIPT, which writes the entry and its index entries only when
+those counters are unchanged - else another run wrote one of those keys meanwhile, and the
+ledger decides again (ClaimConflict). Counters are kept per bucket of keys (a CRC-32 of the key
+name, CHANGE_BUCKETS of them in one hash): runs claiming unrelated articles do not conflict. So the ledger's rules hold as with SQLite, without a lock or a wait, in
 two round trips per article. Settlements WATCH the run's pending set. A run is alive while its
 process refreshes a key with a short expiry (a thread, not the reactor): a worker killed by
 SIGKILL stops refreshing and is known dead a few seconds later. State keys never expire.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,9 +35,10 @@ logger = logging.getLogger("newsbot.state")
 PREFIX = "newsbot:state:"
 ALIVE_EXPIRY = 15  # seconds a run counts as alive after its last heartbeat
 TEXT_FIELDS = ("id", "canonical_url", "source_url", "modified_at", "duplicate_of", "run")
-UNCHECKED = "-1"  # a claim made outside a decision: only a taken id and version refuse it
-# KEYS: claims counter, versions:<id>, url:<canonical>, url:<source>, source:<canonical>,
-# fingerprint:<hex>, band:<key>...; ARGV[1]: the key prefix. Entries as flat HGETALL arrays.
+CHANGE_BUCKETS = 4096  # change counters of the index keys, by CRC-32 of the key name
+# KEYS: changes hash, versions:<id>, url:<canonical>, url:<source>, source:<canonical>,
+# fingerprint:<hex>, band:<key>...; ARGV: the key prefix, then the bucket of each of those index
+# keys. Returns the buckets' counters, then the entries (flat HGETALL arrays).
 READ_SCRIPT = """
 local function entry(member)
   if not member then return false end
@@ -46,21 +49,29 @@ local near = {}
 if #KEYS > 6 then
   for i, member in ipairs(redis.call('SUNION', unpack(KEYS, 7))) do near[i] = entry(member) end
 end
-return {redis.call('GET', KEYS[1]) or '0', first(KEYS[2]), first(KEYS[3]), first(KEYS[4]),
+return {redis.call('HMGET', KEYS[1], unpack(ARGV, 2)), first(KEYS[2]), first(KEYS[3]), first(KEYS[4]),
         entry(redis.call('SRANDMEMBER', KEYS[5])), entry(redis.call('SRANDMEMBER', KEYS[6])), near}
 """
-# KEYS: claims counter, entry, versions:<id>, url:<canonical>, pending:<run>, then the sets the
-# member joins (source, fingerprint, bands); ARGV: expected counter, member, version, then the
-# entry's fields and values. Returns 1 claimed, 0 taken, -1 the counter moved (decide again).
+# KEYS: changes hash, entry, versions:<id>, url:<canonical>, pending:<run>, then the sets the
+# member joins (source, fingerprint, bands). ARGV: n, the n buckets the decision read and their
+# counters then, member, version, m, the m buckets of the keys written, the entry's fields and
+# values. Returns 1 claimed, 0 taken (that id and version), -1 a counter moved (decide again).
 CLAIM_SCRIPT = """
-if ARGV[1] ~= '-1' and (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return -1 end
+local n = tonumber(ARGV[1])
+if n > 0 then
+  local now = redis.call('HMGET', KEYS[1], unpack(ARGV, 2, n + 1))
+  for i = 1, n do
+    if (now[i] or '') ~= ARGV[n + 1 + i] then return -1 end
+  end
+end
+local member, version, m = ARGV[2 * n + 2], ARGV[2 * n + 3], tonumber(ARGV[2 * n + 4])
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4))
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
-redis.call('SADD', KEYS[5], ARGV[2])
-for i = 6, #KEYS do redis.call('SADD', KEYS[i], ARGV[2]) end
-redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], unpack(ARGV, 2 * n + 5 + m))
+redis.call('ZADD', KEYS[3], version, member)
+redis.call('ZADD', KEYS[4], version, member)
+redis.call('SADD', KEYS[5], member)
+for i = 6, #KEYS do redis.call('SADD', KEYS[i], member) end
+for i = 1, m do redis.call('HINCRBY', KEYS[1], ARGV[2 * n + 4 + i], 1) end
 return 1
 """
 
@@ -69,7 +80,11 @@ def _key(name: str) -> str:
     return PREFIX + name
 
 
-CLAIMS = _key("claims")  # counts every claim and release: a decision is valid while it stands
+CHANGES = _key("changes")  # bucket -> writes to the index keys in it: a decision stands while they stay
+
+
+def _bucket(key: str) -> int:
+    return zlib.crc32(key.encode()) % CHANGE_BUCKETS
 
 
 def _member(article_id: str, version: int) -> str:
@@ -95,7 +110,8 @@ class Decision:
     """READ_SCRIPT's answer for one candidate: every entry the ledger's rules look at."""
 
     candidate: object  # newsbot.state.ledger.Candidate
-    counter: str
+    buckets: list[int]  # of the index keys read
+    counters: list[str]  # their change counters then ("" never changed)
     latest: Entry | None
     by_url: Entry | None
     by_source_url: Entry | None
@@ -134,13 +150,16 @@ class RedisStore(ArticleStore):
 
     def _look_up(self, candidate) -> Decision:
         content = candidate.content
-        keys = [CLAIMS, _key(f"versions:{candidate.id}"), _key(f"url:{candidate.canonical_url}"),
+        keys = [CHANGES, _key(f"versions:{candidate.id}"), _key(f"url:{candidate.canonical_url}"),
                 _key(f"url:{candidate.source_url}") if candidate.source_url else _key("url:"),
                 _key(f"source:{candidate.canonical_url}"), _key(f"fingerprint:{content.exact.hex()}"),
                 *(_key(f"band:{band}") for band in content.bands)]
-        counter, latest, by_url, by_source_url, by_source, by_fingerprint, near = self._read(keys=keys, args=[PREFIX])
+        buckets = [_bucket(key) for key in keys[1:]]
+        counters, latest, by_url, by_source_url, by_source, by_fingerprint, near = self._read(
+            keys=keys, args=[PREFIX, *buckets])
         entry = lambda flat: self._entry(_fields(flat)) if flat else None  # noqa: E731
-        return Decision(candidate, counter.decode(), entry(latest), entry(by_url), entry(by_source_url),
+        return Decision(candidate, buckets, [counter.decode() if counter else "" for counter in counters],
+                        entry(latest), entry(by_url), entry(by_source_url),
                         entry(by_source), entry(by_fingerprint),
                         [(self._entry(fields), fields.get(b"signature")) for fields in map(_fields, near) if fields])
 
@@ -240,11 +259,13 @@ class RedisStore(ArticleStore):
         if entry.fingerprint:
             joins.append(_key(f"fingerprint:{entry.fingerprint.hex()}"))
         joins += [_key(f"band:{band}") for band in bands]
-        keys = [CLAIMS, _key(f"entry:{member}"), _key(f"versions:{entry.id}"), _key(f"url:{entry.canonical_url}"),
+        keys = [CHANGES, _key(f"entry:{member}"), _key(f"versions:{entry.id}"), _key(f"url:{entry.canonical_url}"),
                 _key(f"pending:{entry.run}"), *joins]
-        expected = self._decision.counter if self._decision else UNCHECKED
-        claimed = self._claim(keys=keys, args=[expected, member, entry.version,
-                                               *(part for pair in fields.items() for part in pair)])
+        decision = self._decision  # outside a decision: only a taken id and version refuse the claim
+        checked = [*decision.buckets, *decision.counters] if decision else []
+        written = [_bucket(key) for key in keys[2:4] + keys[5:]]
+        claimed = self._claim(keys=keys, args=[len(checked) // 2, *checked, member, entry.version, len(written),
+                                               *written, *(part for pair in fields.items() for part in pair)])
         if claimed == -1:
             raise ClaimConflict(member)
         return claimed == 1
@@ -262,7 +283,16 @@ class RedisStore(ArticleStore):
         for band in unpack_bands(fields.get(b"bands")):
             transaction.srem(_key(f"band:{band}"), member)
         transaction.srem(_key(f"pending:{entry.run}"), member)
-        transaction.incr(CLAIMS)
+        self._changed(transaction, [_key(f"versions:{entry.id}"), _key(f"url:{entry.canonical_url}"),
+                                    *([_key(f"source:{entry.source_url}")] if entry.source_url else []),
+                                    *([_key(f"fingerprint:{entry.fingerprint.hex()}")] if entry.fingerprint else []),
+                                    *(_key(f"band:{band}") for band in unpack_bands(fields.get(b"bands")))])
+
+    @staticmethod
+    def _changed(transaction, keys: list[str]) -> None:
+        """Queue the change counters of ``keys`` up: decisions that read them are decided again."""
+        for key in keys:
+            transaction.hincrby(CHANGES, _bucket(key), 1)
 
     def release(self, article_id: str, version: int, run: str) -> None:
         member = _member(article_id, version)
@@ -296,8 +326,10 @@ class RedisStore(ArticleStore):
                     if version > 0:
                         watching.sadd(_key("exported"), article_id)
                 for member, packed in older:  # a new version replaces the older ones in the near-duplicate index
-                    for band in unpack_bands(packed):
-                        watching.srem(_key(f"band:{band}"), member)
+                    bands = [_key(f"band:{band}") for band in unpack_bands(packed)]
+                    for band in bands:
+                        watching.srem(band, member)
+                    self._changed(watching, bands)
                     watching.hdel(_key(f"entry:{member}"), "bands", "signature")
                 try:
                     watching.execute()
