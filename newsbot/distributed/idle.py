@@ -45,10 +45,6 @@ class RunKeys:
 
     queue: str
 
-    @classmethod
-    def of(cls, queue_key: str) -> RunKeys:
-        return cls(queue_key)
-
     @property
     def run(self) -> str:
         return self.queue.removesuffix(":requests")
@@ -104,7 +100,7 @@ class SharedRunIdle:
         queue_key = settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % names
         queue_class = load_object(settings.get("SCHEDULER_QUEUE_CLASS", defaults.SCHEDULER_QUEUE_CLASS))
         self.queue = queue_class(server=self.redis, spider=spider, key=queue_key)
-        self.keys = RunKeys.of(self.queue.key)
+        self.keys = RunKeys(self.queue.key)
         dupefilter = settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY) % names
         self.run_keys = [self.keys.workers, self.queue.key, dupefilter, self.keys.taken()]
         # The first beat before this worker can take a request (once, in the reactor): a worker

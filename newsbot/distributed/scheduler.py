@@ -26,7 +26,7 @@ class RecoveringScheduler(Scheduler):
 
     def open(self, spider):
         super().open(spider)
-        self.keys = RunKeys.of(self.queue.key)
+        self.keys = RunKeys(self.queue.key)
 
     def next_request(self):
         request = super().next_request()
