@@ -264,3 +264,28 @@ def test_the_scale_replica_crawled_by_two_and_four_workers_and_a_killed_one_fetc
     done = subprocess.run([sys.executable, str(bench), "--articles", "2000", "--workers", "2", "4"],
                           capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")  # scrapy-redis 0.9's stats calls
+def test_what_the_recovering_scheduler_relies_on_in_scrapy_redis(redis_url):
+    """Contract: the attributes of scrapy-redis's scheduler that RecoveringScheduler and
+    SharedRunIdle use (its queue with push/pop, its duplicate filter's request_fingerprint)."""
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.distributed.scheduler import RecoveringScheduler
+    from newsbot.request_fingerprint import CanonicalRequestFingerprinter
+    from newsbot.spiders.rt import RtSpider
+
+    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "contract:%(spider)s:requests",
+                                     "SCHEDULER_DUPEFILTER_KEY": "contract:%(spider)s:dupefilter",
+                                     "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
+                                     "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
+    crawler.spider = RtSpider.from_crawler(crawler)
+    scheduler = RecoveringScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    assert scheduler.queue.key == "contract:rt:requests" and scheduler.spider is crawler.spider
+    assert scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/"))
+    request = scheduler.next_request()
+    taken = scheduler.server.hgetall(scheduler.keys.taken())
+    assert list(taken) == [scheduler.df.request_fingerprint(request).encode()]
