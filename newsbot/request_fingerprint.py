@@ -24,11 +24,15 @@ class CanonicalRequestFingerprinter:
         return cls(crawler)
 
     def canonical_url(self, request) -> str:
-        if canonical := request.meta.get("canonical_url"):
+        if (canonical := request.meta.get("canonical_url")) and not request.meta.get("redirect_urls"):
             return canonical
         site = getattr(self.crawler.spider, "site", None) if self.crawler else None
         return (site.canonical(request.url) if site else canonicalize(request.url)) or request.url
 
     def fingerprint(self, request) -> bytes:
         described = {"method": request.method, "url": self.canonical_url(request), "body": request.body.hex()}
+        if chain := request.meta.get("redirect_urls"):
+            # A redirect continues the fetch of the request it answers: never a repeat of another
+            # request (a loop is the redirect middlewares' to report, not the filter's to hide).
+            described["redirected_from"] = chain
         return hashlib.sha1(json.dumps(described, sort_keys=True).encode()).digest()
