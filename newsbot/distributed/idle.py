@@ -89,7 +89,7 @@ class SharedRunIdle:
                                 (extension.spider_idle, signals.spider_idle),
                                 (extension.working, signals.request_reached_downloader),
                                 (extension.working, signals.response_received),
-                                (extension.output_in_place, signals.feed_exporter_closed),
+                                (extension.outputs_closed, signals.feed_exporter_closed),
                                 (extension.spider_closed, signals.spider_closed)):
             crawler.signals.connect(handler, signal=signal)
         return extension
@@ -165,8 +165,9 @@ class SharedRunIdle:
                            "queue", worker, requeued)
 
     # -- the end --
-    def output_in_place(self) -> None:
-        """The worker's output is committed: what it took is done."""
+    def outputs_closed(self) -> None:
+        """The worker's output files are closed (and its state run settled): what it took is
+        done, or released for a later run - not to be fetched again in this one."""
         self.done = True
         self.redis.delete(self.keys.taken())
 
@@ -174,5 +175,5 @@ class SharedRunIdle:
         if self.beat.running:
             self.beat.stop()
         if self.crawler.get_extension(FeedExporter) is None:
-            self.output_in_place()
+            self.outputs_closed()
         self.redis.hdel(self.keys.workers, worker_name())

@@ -12,7 +12,7 @@ from newsbot.distributed.idle import RunKeys
 
 class RecoveringScheduler(Scheduler):
     """Every request this worker pops from the run's queue is kept under ``<run>:taken:<worker>``
-    until the worker's output is in place (``SharedRunIdle`` then deletes it). A worker killed
+    until the worker's output files are closed (``SharedRunIdle`` then deletes it). A worker killed
     mid-run leaves that hash behind; the live workers put its requests back in the queue, so
     what the killed worker fetched but never committed is fetched again, not lost. A page that
     is not an article (the section page, a feed, a listing page) is done once it arrived: its
