@@ -107,7 +107,9 @@ class StateExtension:
     def feed_file_opened(self, path: str, feed_format: str | None) -> None:
         """Note each JSON-lines file of the run before any item can reach it (its thread is in order)."""
         if feed_format in JSON_LINES_FORMATS:
-            self.call(self.ledger.add_feed, path)
+            self.call(self.ledger.add_feed, path).addErrback(
+                lambda failure: logger.error("State: cannot record the output file %s (a crash of this run would "
+                                             "then release what it holds): %s", path, failure.value))
 
     async def skip_reason(self, canonical_url: str, article_id: str | None = None) -> str | None:
         """Why the article need not be fetched (exported before, or claimed by another run), or None."""
