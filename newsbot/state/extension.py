@@ -48,6 +48,7 @@ class StateExtension:
         self._thread = ThreadPool(minthreads=1, maxthreads=1, name="newsbot-state")
         self._thread.start()
         self._feed_exporter: FeedExporter | None = None
+        self._feeds_recorded: set[str] = set()  # this run's JSON-lines output files
         self._in_flight: dict[int, tuple[str, int]] = {}  # emitted items not yet in the feed
         self._finished = False
 
@@ -106,7 +107,8 @@ class StateExtension:
 
     def feed_file_opened(self, path: str, feed_format: str | None) -> None:
         """Note each JSON-lines file of the run before any item can reach it (its thread is in order)."""
-        if feed_format in JSON_LINES_FORMATS:
+        if feed_format in JSON_LINES_FORMATS and path not in self._feeds_recorded:
+            self._feeds_recorded.add(path)
             self.call(self.ledger.add_feed, path).addErrback(
                 lambda failure: logger.error("State: cannot record the output file %s (a crash of this run would "
                                              "then release what it holds): %s", path, failure.value))
