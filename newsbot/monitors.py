@@ -59,8 +59,8 @@ class ArticlesWrittenMonitor(BaseScrapyMonitor):
         walls = self.stats.get("newsbot/errors/bot_wall", 0)
         self.assertFalse(walls and not found, f"no article written: the section could not be read, "
                          f"{walls} responses were bot walls")
-        if not found and self.stats.get("newsbot/distributed/filtered"):
-            self.skipTest("one worker of a distributed run: the others crawled what it was given")
+        if self.crawler.settings.get("NEWSBOT_REDIS_URL"):  # its links go to the run's shared queue
+            self.skipTest("one worker of a distributed run: the others may have crawled what it found")
         if not (found or skipped):
             errors = {kind: count for kind, count in stat_counts(self.stats, "newsbot/errors/").items() if count}
             self.assertFalse(errors, "section unreachable: " + ", ".join(f"{kind} {n}" for kind, n in errors.items()))

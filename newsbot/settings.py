@@ -52,8 +52,15 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "newsbot.pipelines.clean.CleanTextPipeline": 100,
     "newsbot.pipelines.validate.ValidatePipeline": 200,
-    "newsbot.pipelines.dedupe.DeduplicatePipeline": 300,
-}
+}  # and newsbot.pipelines.dedupe.DeduplicatePipeline (300), installed by the StateAddon
+
+# One request per canonical URL (tracking parameters, fragments, AMP and mirror variants are one
+# request to Scrapy's duplicate filter, and to the shared one of distributed runs)
+REQUEST_FINGERPRINTER_CLASS = "newsbot.request_fingerprint.CanonicalRequestFingerprinter"
+# Start requests (section page, feeds) skip the duplicate filter: a crawl resumed from a JOBDIR,
+# whose filter remembers them, starts its discovery from them again. Distributed mode turns this
+# off, so that one worker of the run fetches them, not each.
+NEWSBOT_REFETCH_START_PAGES = True
 
 # -- duplicates and repeat runs (newsbot/state/): same id or URL, same text, near-duplicate
 # text (MinHash LSH), a copy's source_url. NEWSBOT_STATE=PATH keeps a SQLite state of what was
@@ -61,6 +68,10 @@ ITEM_PIPELINES = {
 NEWSBOT_STATE = None
 NEWSBOT_REFRESH = False  # with a state: re-read exported articles, re-emit changed ones (version + 1)
 NEWSBOT_KEEP_DUPLICATES = False  # emit republished copies with duplicate_of instead of dropping them
+# Where a NEWSBOT_STATE that is a URL is kept, by scheme (anything else is a SQLite path)
+NEWSBOT_STATE_BACKENDS = {"redis://": "newsbot.distributed.store.RedisStore",
+                          "rediss://": "newsbot.distributed.store.RedisStore",
+                          "unix://": "newsbot.distributed.store.RedisStore"}
 
 # -- output: one new JSONL file per run, UTF-8, no empty files, never visible half-written --
 # Not FEEDS itself: Scrapy merges a project's FEEDS with -o/-O, so `-O file` would also write the
@@ -82,7 +93,6 @@ NEWSBOT_FEED_BATCH_MAX_BYTES = 0  # 0: one file per run
 EXTENSIONS = {
     "newsbot.feedstorage.OutputLocationCheck": 0,  # an unwritable output dir closes the crawl at once
     "newsbot.monitors.SpidermonExtension": 500,
-    "newsbot.state.StateExtension": 100,  # the state the spider and DeduplicatePipeline ask
     "newsbot.extensions.report.RunReport": 900,
     # With JOBDIR: a JOBDIR left by a crawl that never closed (SIGKILL) is not resumed from
     # (its disk queues may be torn, its duplicate filter remembers requests that were lost).
@@ -121,8 +131,14 @@ NEWSBOT_MAX_GENERIC_SHARE = 0.2  # share of pages whose selector-backed field ca
 # -- distributed mode (newsbot/distributed/): with NEWSBOT_REDIS_URL set, this process is one
 # worker of the run NEWSBOT_RUN_NAME (the same for all its workers): scrapy-redis queue and
 # duplicate filter shared through that Redis, and the repeat-run state there too --
-ADDONS = {"newsbot.distributed.addon.DistributedAddon": 0, "newsbot.extensions.feeds.FeedFilesAddon": 0}
+ADDONS = {
+    # The state as one component: StateExtension, SkipExportedMiddleware, DeduplicatePipeline
+    "newsbot.state.addon.StateAddon": 0,
+    "newsbot.distributed.addon.DistributedAddon": 0,
+    "newsbot.extensions.feeds.FeedFilesAddon": 0,
+}
 NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
 NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"
+NEWSBOT_RUN_KEYS_TTL = 86400  # seconds a run's queue, filter and worker keys outlive its last worker's beat
 
 LOG_LEVEL = "INFO"

@@ -157,3 +157,58 @@ def test_a_new_version_replaces_the_old_one_in_the_near_duplicate_index(tmp_path
     old = [(entry.id, entry.version) for entry, _ in refresh.store.near(refresh.candidate(
         *article[:2], None, None, article[2]).content.bands)]
     assert near == [(article[0], 2)] and (article[0], 1) not in old
+
+
+def test_an_article_exported_under_another_canonical_url_is_skipped_by_its_id(tmp_path, records):
+    """RT's 2019 pages under /russia/ declare /news/ as canonical: on the next run the listing's
+    /russia/ link is known by its id (the site module has ids in its URLs), not fetched again."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.spiders.rt import RtSpider
+    from newsbot.state.middleware import AlreadyKnown, SkipExportedMiddleware
+
+    record = records[0]
+    first = Ledger(SqliteStore(tmp_path / "state.sqlite"))
+    first.start()
+    first.admit(first.candidate(record["id"], record["canonical_url"], None, None, record["body"]))
+    first.finish(output_complete=True)
+    first.close()
+    listing_link = record["canonical_url"].replace("/news/", "/russia/")
+    later = Ledger(SqliteStore(tmp_path / "state.sqlite"))
+    later.start()
+
+    class State:  # the extension's skip, without a running crawl
+        async def skip_reason(self, canonical_url, article_id=None):
+            return later.skip_reason(canonical_url, article_id)
+
+    crawler = get_crawler(RtSpider)
+    crawler.spider = RtSpider.from_crawler(crawler)
+    middleware = SkipExportedMiddleware(crawler, State())
+    with pytest.raises(AlreadyKnown, match="already_exported"):
+        asyncio.run(middleware.process_request(Request(listing_link, meta={"canonical_url": listing_link})))
+    assert later.skip_reason(listing_link) is None  # by URL alone it would be fetched again
+    assert asyncio.run(middleware.process_request(Request(listing_link))) is None  # not an article request
+    later.close()
+
+
+def test_the_state_does_not_depend_on_its_redis_backend():
+    """state/ imports nothing of distributed/ (the Redis backend is named in NEWSBOT_STATE_BACKENDS),
+    and distributed/ uses only the state's public names."""
+    import ast
+
+    def imports(package: str) -> list[tuple[str, str]]:
+        found = []
+        for path in (ROOT / "newsbot" / package).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    found += [(node.module, alias.name) for alias in node.names]
+                elif isinstance(node, ast.Import):
+                    found += [(alias.name, "") for alias in node.names]
+        return found
+
+    assert not [module for module, _ in imports("state") if module.startswith("newsbot.distributed")]
+    assert not [(module, name) for module, name in imports("distributed")
+                if module.startswith("newsbot.state") and name.startswith("_")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
+from scrapy.settings import SETTINGS_PRIORITIES
+
 
 class DistributedAddon:
     """Scrapy add-on (listed in ADDONS). With NEWSBOT_REDIS_URL set, this process is one worker of
@@ -21,7 +23,7 @@ class DistributedAddon:
                                 "pip install 'newsbot[distributed]'")
         keys = f"newsbot:%(spider)s:{settings.get('NEWSBOT_RUN_NAME') or 'run'}"
         for name, value in {
-            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "SCHEDULER": "newsbot.distributed.scheduler.RecoveringScheduler",
             "SCHEDULER_PERSIST": True,  # a worker that ends first must not flush the others' queue
             "SCHEDULER_QUEUE_KEY": f"{keys}:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{keys}:dupefilter",
@@ -32,5 +34,9 @@ class DistributedAddon:
         from newsbot.distributed.idle import SharedRunIdle  # needs scrapy-redis, checked above
 
         settings.set_in_component_priority_dict("EXTENSIONS", SharedRunIdle, 200)
+        # The section page and feeds through the shared filter: one worker per run fetches them.
+        # (Over the project's default; a value given on the command line stands.)
+        if (settings.getpriority("NEWSBOT_REFETCH_START_PAGES") or 0) <= SETTINGS_PRIORITIES["project"]:
+            settings.set("NEWSBOT_REFETCH_START_PAGES", False, priority="project")
         if not settings.get("NEWSBOT_STATE"):  # fill in the unset default, at its own priority
             settings.set("NEWSBOT_STATE", url, priority=settings.getpriority("NEWSBOT_STATE") or "addon")

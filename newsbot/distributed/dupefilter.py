@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from newsbot.urls import canonicalize
-
 
 class CanonicalDupeFilter(RFPDupeFilter):
-    """scrapy-redis's shared duplicate filter, keyed on newsbot's canonical URL: a tracking
-    parameter, a fragment, an AMP variant or a mirror host is the same request for every worker."""
+    """scrapy-redis's shared duplicate filter, keyed on the crawler's request fingerprint
+    (newsbot.request_fingerprint: the canonical URL): a tracking parameter, a fragment, an AMP
+    variant or a mirror host is the same request for every worker, and an article linked from
+    the listing and the feed is fetched by one worker once."""
 
-    site = None
+    fingerprinter = None
     stats = None
 
     @classmethod
     def from_spider(cls, spider):
         dupefilter = super().from_spider(spider)
-        dupefilter.site = getattr(spider, "site", None)
+        dupefilter.fingerprinter = spider.crawler.request_fingerprinter
         dupefilter.stats = spider.crawler.stats
         return dupefilter
 
@@ -28,6 +28,5 @@ class CanonicalDupeFilter(RFPDupeFilter):
             self.stats.inc_value("newsbot/distributed/filtered")
         return seen
 
-    def request_fingerprint(self, request):
-        url = self.site.canonical(request.url) if self.site else canonicalize(request.url)
-        return super().request_fingerprint(request.replace(url=url))
+    def request_fingerprint(self, request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()

@@ -1,12 +1,14 @@
 """De-duplication: one record per article and per story, within the run and, with
 NEWSBOT_STATE, across runs. The rules are in newsbot.state.ledger; this pipeline applies the
-verdict: drops are counted as newsbot/dropped/<reason> and logged with the original's id."""
+verdict: drops are counted as newsbot/dropped/<reason> and logged with the original's id. Part
+of the state component (newsbot.state.StateAddon installs it with the state extension)."""
 
 from __future__ import annotations
 
 import logging
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
 
 from newsbot.pipelines import Pipeline
 from newsbot.sites import canonical_url
@@ -22,11 +24,11 @@ class DeduplicatePipeline(Pipeline):
         super().__init__(crawler)
         self.state = StateExtension.of(crawler)
         if self.state is None:
-            raise RuntimeError("DeduplicatePipeline needs the extension newsbot.state.StateExtension (EXTENSIONS)")
+            raise NotConfigured("the state extension (newsbot.state.StateExtension) is off")
 
-    def process_item(self, item):
+    async def process_item(self, item):
         adapter = ItemAdapter(item)
-        verdict = self.state.admit(item, adapter["id"], adapter["canonical_url"],
+        verdict = await self.state.admit(item, adapter["id"], adapter["canonical_url"],
                                    canonical_url(adapter.get("source_url")), adapter.get("modified_at"),
                                    adapter["body"])
         if not verdict.emit:

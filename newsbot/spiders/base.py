@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -19,17 +19,12 @@ from newsbot.extract.values import FIXED_PREFIX
 from newsbot.middlewares import RefusedRequest, failure_kind
 from newsbot.sites.base import Site
 from newsbot.spiders.arguments import http_url_argument, parse_max_pages, parse_since, reject_unknown
-from newsbot.state import StateExtension
 from newsbot.urls import origin, rebase
 
 # Articles first: they are what the run is for, and they free memory held by pending requests.
 ARTICLE_PRIORITY, LISTING_PRIORITY = 10, 0
 
 
-def url_fingerprint(url: str) -> int:
-    """64 bits of BLAKE2b: what the spider remembers of each article URL it requested (a third of
-    the memory of the URL itself; the odds of any two of a million URLs colliding are 1 in 37 million)."""
-    return int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def flag(value, default: bool = True) -> bool:
@@ -41,9 +36,16 @@ def flag(value, default: bool = True) -> bool:
 class SiteSectionSpider(scrapy.Spider):
     """Crawls one section of ``site``: the section page and its "next"/"More" pages, and the
     section's feeds. Articles are recognised by URL pattern, canonicalised before any request
-    (tracking parameters, fragments, AMP, mirrors), and requested once."""
+    (tracking parameters, fragments, AMP, mirrors); Scrapy's duplicate filter, on canonical URLs
+    (newsbot.request_fingerprint), lets each through once."""
 
     site: Site
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
 
     @classmethod
     def update_settings(cls, settings):
@@ -65,7 +67,6 @@ class SiteSectionSpider(scrapy.Spider):
         self.use_listing = flag(listing)
         self.use_feeds = flag(feeds)
         self.allowed_domains = [urlsplit(self.base_url).hostname]
-        self.requested: set[int] = set()  # url_fingerprint of each canonical article URL requested
 
     default_section = ""
 
@@ -90,7 +91,8 @@ class SiteSectionSpider(scrapy.Spider):
         if self.use_feeds:
             for path in self.site.feed_paths:
                 yield scrapy.Request(self.crawl_url(path.format(section=self.section)), callback=self.parse_feed,
-                                     errback=self.on_error, priority=LISTING_PRIORITY, dont_filter=True)
+                                     errback=self.on_error, priority=LISTING_PRIORITY,
+                                     dont_filter=self.settings.getbool("NEWSBOT_REFETCH_START_PAGES"))
 
     # -- URLs --
     def crawl_url(self, url_or_path: str) -> str:
@@ -111,30 +113,31 @@ class SiteSectionSpider(scrapy.Spider):
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
         # The section page and the feeds (start requests) are fetched even when Scrapy's duplicate
-        # filter remembers them: a JOBDIR keeps the filter's memory of a crawl that was stopped,
-        # and a resumed run starts its discovery from them again. Later listing pages keep the
-        # filter, which stops a pagination that loops. (A JOBDIR left by a crawl that never closed,
-        # e.g. killed, loses its filter and queue altogether: newsbot.extensions.jobdir.)
+        # filter remembers them (NEWSBOT_REFETCH_START_PAGES, off in distributed mode): a JOBDIR
+        # keeps the filter's memory of a crawl that was stopped, and a resumed run starts its
+        # discovery from them again. Later listing pages keep the filter, which stops a pagination
+        # that loops. (A JOBDIR left by a crawl that never closed, e.g. killed, loses its filter
+        # and queue altogether: newsbot.extensions.jobdir.)
+        refetch = page == 0 and self.settings.getbool("NEWSBOT_REFETCH_START_PAGES")
         return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": page},
-                              priority=LISTING_PRIORITY, dont_filter=page == 0)
+                              priority=LISTING_PRIORITY, dont_filter=refetch)
 
     def article_request(self, url: str, via: str) -> scrapy.Request | None:
-        """A request for ``url`` if it is a not-yet-requested article of this section."""
+        """A request for ``url`` if it is an article of this section. The duplicate filter drops
+        it when the run already requested the article (``request_dropped``); the state's
+        downloader middleware when an earlier run exported it."""
         canonical = self.article_canonical(url)
         if canonical is None:
             return None
-        stats = self.crawler.stats
-        fingerprint = url_fingerprint(canonical)
-        if fingerprint in self.requested:
-            stats.inc_value("newsbot/discovery/repeated_links")
-            return None
-        self.requested.add(fingerprint)
-        stats.inc_value(f"newsbot/discovery/articles_from_{via}")
-        if (state := StateExtension.of(self.crawler)) and state.skip_request(canonical):
-            return None  # exported by an earlier run (NEWSBOT_STATE): not fetched again
-        # Unfiltered for the same reason as the start requests: the spider de-duplicates articles itself.
+        self.crawler.stats.inc_value(f"newsbot/discovery/articles_from_{via}")
         return scrapy.Request(self.crawl_url(canonical), callback=self.parse_article, errback=self.on_error,
-                              priority=ARTICLE_PRIORITY, meta={"canonical_url": canonical}, dont_filter=True)
+                              priority=ARTICLE_PRIORITY, meta={"canonical_url": canonical, "discovered_via": via})
+
+    def request_dropped(self, request) -> None:
+        """A repeated link (the duplicate filter had it): it was not a new article after all."""
+        if via := request.meta.get("discovered_via"):
+            self.crawler.stats.inc_value(f"newsbot/discovery/articles_from_{via}", -1)
+            self.crawler.stats.inc_value("newsbot/discovery/repeated_links")
 
     def article_canonical(self, url: str) -> str | None:
         """The canonical URL of ``url`` if it is an article of this section, else None."""

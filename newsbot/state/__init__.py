@@ -5,7 +5,7 @@ from newsbot.state.extension import StateExtension
 from newsbot.state.fingerprint import ContentPrint, Fingerprinter
 from newsbot.state.ledger import Candidate, Ledger, Verdict
 from newsbot.state.sqlite import SqliteStore
-from newsbot.state.store import ArticleStore, Entry, StateError
+from newsbot.state.store import ArticleStore, ClaimConflict, Entry, StateError, open_store
 
-__all__ = ["ArticleStore", "Candidate", "ContentPrint", "Entry", "Fingerprinter", "Ledger", "SqliteStore",
-           "StateError", "StateExtension", "Verdict"]
+__all__ = ["ArticleStore", "Candidate", "ClaimConflict", "ContentPrint", "Entry", "Fingerprinter", "Ledger",
+           "SqliteStore", "StateError", "StateExtension", "Verdict", "open_store"]

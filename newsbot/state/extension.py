@@ -1,24 +1,39 @@
-"""The state in a crawl: opened when the spider opens, asked by the spider before each article
-request and by the dedupe pipeline for each item, and committed once the feed is in place.
+"""The state in a crawl, as one Scrapy component (``StateAddon`` installs its three parts):
 
-Settings: ``NEWSBOT_STATE`` (path of the SQLite state; unset: a temporary one, so duplicates
-are found within the run and every run is complete), ``NEWSBOT_REFRESH``,
-``NEWSBOT_KEEP_DUPLICATES``.
+- ``StateExtension``: the bookkeeping - opens the store, registers the run, records its output
+  files, and commits the run's claims once its output is in place;
+- ``newsbot.state.middleware.SkipExportedMiddleware``: a downloader middleware (like Scrapy's
+  robots.txt one) that drops a request for an article an earlier run exported;
+- ``newsbot.pipelines.dedupe.DeduplicatePipeline``: the admit of each item.
+
+Every store call runs in the extension's own thread, one at a time and in order: a SQLite
+transaction or a Redis round trip never holds up the reactor.
+
+Settings: ``NEWSBOT_STATE`` (path of the SQLite state or a Redis URL; unset: a temporary
+SQLite one, so duplicates are found within the run and every run is complete),
+``NEWSBOT_STATE_BACKENDS``, ``NEWSBOT_REFRESH``, ``NEWSBOT_KEEP_DUPLICATES``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
+from typing import Any
 
 from scrapy import signals
-from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
+from scrapy.extensions.feedexport import FeedExporter
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
+from twisted.python.threadpool import ThreadPool
 
+from newsbot.extensions.feeds import feed_file_named
 from newsbot.state.fingerprint import Fingerprinter
 from newsbot.state.ledger import ALREADY_EXPORTED, CLAIMED_BY_OTHER_RUN, KNOWN_COPY, Ledger, Settlement, Verdict
-from newsbot.distributed import open_store
+from newsbot.state.store import open_store
 
 logger = logging.getLogger("newsbot.state")
+SLOW_ADMIT = 0.005  # seconds: an admit slower than this is counted (newsbot/state/slow_admits)
 JSON_LINES_FORMATS = ("jsonlines", "jsonl", "jl")  # the feeds a later run can read back to settle a crash
 
 
@@ -28,10 +43,13 @@ class StateExtension:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = settings.get("NEWSBOT_STATE") or None
-        self.ledger = Ledger(open_store(self.path), Fingerprinter(), refresh=settings.getbool("NEWSBOT_REFRESH"),
+        self.ledger = Ledger(open_store(self.path, settings.getdict("NEWSBOT_STATE_BACKENDS")), Fingerprinter(),
+                             refresh=settings.getbool("NEWSBOT_REFRESH"),
                              keep_duplicates=settings.getbool("NEWSBOT_KEEP_DUPLICATES"))
+        self._thread = ThreadPool(minthreads=1, maxthreads=1, name="newsbot-state")
+        self._thread.start()
         self._feed_exporter: FeedExporter | None = None
-        self._feeds_recorded: set[str] = set()
+        self._feeds_recorded: set[str] = set()  # this run's JSON-lines output files
         self._in_flight: dict[int, tuple[str, int]] = {}  # emitted items not yet in the feed
         self._finished = False
 
@@ -39,6 +57,7 @@ class StateExtension:
     def from_crawler(cls, crawler):
         extension = cls(crawler)
         for handler, signal in ((extension.spider_opened, signals.spider_opened),
+                                (extension.feed_file_named, feed_file_named),
                                 (extension.item_scraped, signals.item_scraped),
                                 (extension.item_lost, signals.item_dropped),
                                 (extension.item_lost, signals.item_error),
@@ -52,10 +71,20 @@ class StateExtension:
     def of(crawler) -> StateExtension | None:
         return crawler.get_extension(StateExtension)
 
+    def call(self, function, *args):
+        """A Deferred of ``function(*args)`` run in the state's thread, after every earlier call."""
+        from twisted.internet import reactor  # the one Scrapy installed (importing it earlier installs another)
+
+        return threads.deferToThreadPool(reactor, self._thread, function, *args)
+
+    async def run(self, function, *args) -> Any:
+        return await maybe_deferred_to_future(self.call(function, *args))
+
     # -- the run --
-    def spider_opened(self) -> None:
+    async def spider_opened(self) -> None:
         self._feed_exporter = self.crawler.get_extension(FeedExporter)
-        for settlement in self.ledger.start():
+        settlements, exported = await self.run(self._open)
+        for settlement in settlements:
             self.stats.inc_value("newsbot/state/recovered_runs")
             self._count_settlement("recovered", settlement)
             logger.log(logging.WARNING if settlement.exported or settlement.released else logging.DEBUG,
@@ -64,7 +93,6 @@ class StateExtension:
                        settlement.run, settlement.exported, settlement.released)
         ledger = self.ledger
         if self.path:
-            exported = ledger.store.exported_count()
             self.stats.set_value("newsbot/state/exported_before", exported)
             logger.info("State: %s (%d articles exported by earlier runs): only new articles are fetched and "
                         "emitted%s; duplicates %s", self.path, exported,
@@ -74,57 +102,77 @@ class StateExtension:
             logger.info("State: none (NEWSBOT_STATE unset): every article is fetched and emitted; duplicates "
                         "within this run are %s", "kept with duplicate_of" if ledger.keep_duplicates else "dropped")
 
-    def skip_request(self, canonical_url: str) -> bool:
-        """True when the article need not be fetched: exported before, or claimed by another run."""
-        reason = self.ledger.skip_reason(canonical_url)
+    def _open(self) -> tuple[list[Settlement], int]:
+        settlements = self.ledger.start()
+        return settlements, self.ledger.store.exported_count() if self.path else 0
+
+    def feed_file_named(self, path: str | None, feed_format: str | None, **_) -> None:
+        """Note each local JSON-lines file (and part) of the run before any item can reach it (the
+        state's thread keeps the order)."""
+        if path and feed_format in JSON_LINES_FORMATS and (path := os.path.abspath(path)) not in self._feeds_recorded:
+            self._feeds_recorded.add(path)
+            self.call(self.ledger.add_feed, path).addErrback(
+                lambda failure: logger.error("State: cannot record the output file %s (a crash of this run would "
+                                             "then release what it holds): %s", path, failure.value))
+
+    async def skip_reason(self, canonical_url: str, article_id: str | None = None) -> str | None:
+        """Why the article need not be fetched (exported before, or claimed by another run), or None."""
+        reason = await self.run(self.ledger.skip_reason, canonical_url, article_id)
         if reason:
             self.stats.inc_value(f"newsbot/skipped/{reason}")
-            logger.debug("Not fetching %s: %s", canonical_url, reason)
-        return reason is not None
+        return reason
 
-    def admit(self, item, article_id: str, canonical_url: str, source_url: str | None, modified_at: str | None,
-              body: str) -> Verdict:
+    async def admit(self, item, article_id: str, canonical_url: str, source_url: str | None,
+                    modified_at: str | None, body: str) -> Verdict:
         """The ledger's verdict on one item; an emitted one is claimed until the feed is committed."""
-        self._record_feeds()
-        verdict = self.ledger.admit(self.ledger.candidate(article_id, canonical_url, source_url, modified_at, body))
+        verdict, seconds = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
+        self.stats.max_value("newsbot/state/slowest_admit_ms", round(seconds * 1000, 2))
+        if seconds > SLOW_ADMIT:
+            self.stats.inc_value("newsbot/state/slow_admits")
         if verdict.emit:
             self._in_flight[id(item)] = (article_id, verdict.version)
         return verdict
 
-    def _record_feeds(self) -> None:
-        """Note the run's JSON-lines files before any item can reach them (each batch is a new one)."""
-        for slot in self._feed_exporter.slots if self._feed_exporter else ():
-            if isinstance(slot.storage, FileFeedStorage) and slot.format in JSON_LINES_FORMATS:
-                path = os.path.abspath(slot.storage.path)
-                if path not in self._feeds_recorded:
-                    self.ledger.add_feed(path)
-                    self._feeds_recorded.add(path)
+    def _admit(self, *fields) -> tuple[Verdict, float]:
+        """The verdict, and how long the ledger's decision and claim took (after the fingerprint)."""
+        candidate = self.ledger.candidate(*fields)
+        started = time.perf_counter()
+        verdict = self.ledger.admit(candidate)
+        return verdict, time.perf_counter() - started
 
     def item_scraped(self, item) -> None:
         self._in_flight.pop(id(item), None)
 
-    def item_lost(self, item) -> None:
+    def item_lost(self, item):
         """Dropped or failed after it was claimed: the claim goes, a later run may export it."""
         claim = self._in_flight.pop(id(item), None)
         if claim:
-            self.ledger.withdraw(*claim)
             self.stats.inc_value("newsbot/state/withdrawn")
+            return self.call(self.ledger.withdraw, *claim)
+        return None
 
-    def feed_exporter_closed(self) -> None:
-        failed = any(key.startswith("feedexport/failed_count/") for key in self.stats.get_stats())
+    # -- the commit: the run's claims count as exported only once its output is in place --
+    def output_in_place(self) -> bool:
+        """Whether every output file of the run was stored (the feed exporter counted no failure)."""
+        return not any(key.startswith("feedexport/failed_count/") for key in self.stats.get_stats())
+
+    def feed_exporter_closed(self):
+        return self._finish(output_complete=self.output_in_place(), verify_feeds=bool(self._feeds_recorded))
+
+    def spider_closed(self):
+        if self._feed_exporter is None:  # no feed: what the pipelines let through is the output
+            return self._finish(output_complete=True)
+        return None
+
+    def _finish(self, output_complete: bool, verify_feeds: bool = False):
+        if self._finished:
+            return None
+        self._finished = True
         # Exported = in a JSON-lines file that is in place: a feed that never opened, a full disk
         # or a failed rename must not commit what is not there (the files are read back).
-        self._finish(output_complete=not failed, verify_feeds=bool(self._feeds_recorded))
+        return self.call(self.ledger.finish, output_complete, verify_feeds).addCallback(self._finished_run)
 
-    def spider_closed(self) -> None:
-        if self._feed_exporter is None:  # no feed: what the pipelines let through is the output
-            self._finish(output_complete=True)
-
-    def _finish(self, output_complete: bool, verify_feeds: bool = False) -> None:
-        if self._finished:
-            return
-        self._finished = True
-        settlement = self.ledger.finish(output_complete, verify_feeds=verify_feeds)
+    def _finished_run(self, settlement: Settlement) -> None:
         self._count_settlement("committed", settlement)
         if self.path:
             skipped = {reason: self.stats.get_value(f"newsbot/skipped/{reason}", 0)
@@ -137,5 +185,5 @@ class StateExtension:
         self.stats.inc_value(f"newsbot/state/{kind}_exported", settlement.exported)
         self.stats.inc_value(f"newsbot/state/{kind}_released", settlement.released)
 
-    def engine_stopped(self) -> None:
-        self.ledger.close()
+    def engine_stopped(self):
+        return self.call(self.ledger.close).addBoth(lambda result: self._thread.stop() or result)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsbot.state.fingerprint import ContentPrint, Fingerprinter
-from newsbot.state.store import ArticleStore, Entry
+from newsbot.state.store import ArticleStore, ClaimConflict, Entry
 
 # Why an article is not emitted as a new one (newsbot/dropped/<reason> when it is dropped).
 DUPLICATE_ID, DUPLICATE_URL = "duplicate_id", "duplicate_url"  # twice in this run
@@ -32,6 +32,7 @@ KNOWN_COPY = "known_copy"  # dropped as a copy by an earlier run
 UNCHANGED = "unchanged"  # refresh: same text and modified_at as the version exported
 REFRESHED = "refreshed"  # refresh: emitted as a new version
 GZIP_MAGIC = b"\x1f\x8b"
+CLAIM_ATTEMPTS = 20  # decisions retried when another run claimed something they looked at meanwhile
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,23 @@ class Ledger:
     def start(self) -> list[Settlement]:
         """Register this run and settle the runs that died before finishing."""
         self.store.start_run(self.run)
+        return self.settle_dead_runs()
+
+    def settle_dead_runs(self) -> list[Settlement]:
+        """Settle every other run that died before finishing, from its feed files."""
         return [self._settle_from_feeds(run) for run, alive in self.store.other_runs() if not alive]
 
     def candidate(self, article_id: str, canonical_url: str, source_url: str | None, modified_at: str | None,
                   body: str) -> Candidate:
         return Candidate(article_id, canonical_url, source_url, modified_at, self.fingerprinter.of(body))
 
-    def skip_reason(self, canonical_url: str) -> str | None:
-        """Why the article at ``canonical_url`` need not be fetched in this run, or None."""
+    def skip_reason(self, canonical_url: str, article_id: str | None = None) -> str | None:
+        """Why the article at ``canonical_url`` need not be fetched in this run, or None.
+        ``article_id``, where the site has ids in its URLs, also finds an article exported under
+        another canonical URL (the page named another one than the link it was found by)."""
         entry = self.store.by_url(canonical_url)
+        if entry is None and article_id:
+            entry = self.store.latest(article_id)
         if entry is None or entry.run == self.run:
             return None
         if entry.pending:
@@ -100,8 +109,17 @@ class Ledger:
 
     def admit(self, candidate: Candidate) -> Verdict:
         """Decide on ``candidate`` and, when it is emitted (or dropped as a copy), claim it for
-        this run: one transaction, so concurrent runs never both emit it."""
-        with self.store.atomic():
+        this run: one transaction, so concurrent runs never both emit it (a store that runs it
+        optimistically raises ClaimConflict when another run came first: decided again)."""
+        for _ in range(CLAIM_ATTEMPTS - 1):
+            try:
+                return self._admit_once(candidate)
+            except ClaimConflict:
+                continue
+        return self._admit_once(candidate)
+
+    def _admit_once(self, candidate: Candidate) -> Verdict:
+        with self.store.atomic(candidate):
             verdict, entry = self._decide(candidate)
             if entry is not None:
                 content = candidate.content

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from newsbot.state.store import ArticleStore, Entry, StateError, check_parameters
+from newsbot.state.store import (SCHEMA_VERSION, ArticleStore, Entry, StateError, check_parameters, pack_bands,
+                                 unpack_bands)
 
-SCHEMA_VERSION = "1"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -49,20 +49,10 @@ CREATE TABLE IF NOT EXISTS run_feeds (run TEXT NOT NULL, path TEXT NOT NULL, PRI
 """
 ENTRY_COLUMNS = "id, version, canonical_url, source_url, fingerprint, modified_at, duplicate_of, run, pending"
 BUSY_TIMEOUT = 60.0  # seconds a run waits for another's transaction; each one lasts milliseconds
-BAND_BYTES = 8
 
 
 def _entry(row) -> Entry:
     return Entry(*row[:8], pending=bool(row[8]))
-
-
-def _pack_bands(bands: tuple[int, ...]) -> bytes:
-    return b"".join(band.to_bytes(BAND_BYTES, "big", signed=True) for band in bands)
-
-
-def _unpack_bands(blob: bytes | None) -> list[int]:
-    blob = blob or b""
-    return [int.from_bytes(blob[i:i + BAND_BYTES], "big", signed=True) for i in range(0, len(blob), BAND_BYTES)]
 
 
 class RunLocks:
@@ -120,8 +110,8 @@ class SqliteStore(ArticleStore):
         try:
             if self.path:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Not bound to the opening thread: `scrapy shell` opens extensions in its main thread and
-            # crawls in a reactor thread. One thread at a time uses the store.
+            # Used from the state's own thread (newsbot.state.extension), one call at a time; not bound
+            # to the opening thread (`scrapy shell` opens extensions in its main thread).
             self._db = sqlite3.connect(self.path or "", timeout=busy_timeout, isolation_level=None,
                                        check_same_thread=False)
             if self.path:
@@ -132,7 +122,7 @@ class SqliteStore(ArticleStore):
             raise StateError(f"cannot open the state {self.path}: {error}") from error
 
     @contextmanager
-    def atomic(self) -> Iterator[None]:
+    def atomic(self, candidate=None) -> Iterator[None]:
         if self._depth:  # already inside this store's transaction
             yield
             return
@@ -194,7 +184,7 @@ class SqliteStore(ArticleStore):
                 " run, pending, signature, bands) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
                 " ON CONFLICT (id, version) DO NOTHING",
                 (entry.id, entry.version, entry.canonical_url, entry.source_url, entry.fingerprint, entry.modified_at,
-                 entry.duplicate_of, entry.run, signature, _pack_bands(bands) if bands else None))
+                 entry.duplicate_of, entry.run, signature, pack_bands(bands) if bands else None))
             if not cursor.rowcount:
                 return False
             self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
@@ -204,7 +194,7 @@ class SqliteStore(ArticleStore):
     def _forget(self, rows: list[tuple[int, bytes | None]]) -> None:
         """Delete articles (key, packed bands) and their band index entries."""
         self._db.executemany("DELETE FROM bands WHERE band = ? AND article = ?",
-                             ((band, key) for key, packed in rows for band in _unpack_bands(packed)))
+                             ((band, key) for key, packed in rows for band in unpack_bands(packed)))
         self._db.executemany("DELETE FROM articles WHERE key = ?", ((key,) for key, _ in rows))
 
     def release(self, article_id: str, version: int, run: str) -> None:
@@ -233,7 +223,7 @@ class SqliteStore(ArticleStore):
         older = self._db.execute("SELECT key, bands FROM articles WHERE id = ? AND version < ? AND bands IS NOT NULL",
                                  (article_id, version)).fetchall()
         self._db.executemany("DELETE FROM bands WHERE band = ? AND article = ?",
-                             ((band, key) for key, packed in older for band in _unpack_bands(packed)))
+                             ((band, key) for key, packed in older for band in unpack_bands(packed)))
         self._db.executemany("UPDATE articles SET bands = NULL, signature = NULL WHERE key = ?",
                              ((key,) for key, _ in older))
 

@@ -13,10 +13,45 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scrapy.utils.misc import load_object
+
+if TYPE_CHECKING:
+    from newsbot.state.ledger import Candidate
+
+SCHEMA_VERSION = "1"  # of what a store keeps; stored with the fingerprint parameters
+BAND_BYTES = 8
 
 
 class StateError(Exception):
     """The state cannot be used as asked (wrong parameters, unreadable file, ...)."""
+
+
+class ClaimConflict(Exception):
+    """Another run changed what a decision was based on before it was claimed: decide again."""
+
+
+def open_store(location: str | None, backends: dict[str, str]) -> ArticleStore:
+    """The state store at ``location``: the class ``backends`` names for its URL scheme (e.g.
+    ``{"redis://": "newsbot.distributed.store.RedisStore"}``, loaded only when used), else a
+    SQLite file (None: a temporary one)."""
+    for prefix, store_class in backends.items():
+        if location and location.startswith(prefix):
+            return load_object(store_class)(location)
+    from newsbot.state.sqlite import SqliteStore
+
+    return SqliteStore(location)
+
+
+def pack_bands(bands: tuple[int, ...]) -> bytes:
+    """LSH band keys (signed 64-bit) as one value, as every store keeps them beside an entry."""
+    return b"".join(band.to_bytes(BAND_BYTES, "big", signed=True) for band in bands)
+
+
+def unpack_bands(blob: bytes | None) -> list[int]:
+    blob = blob or b""
+    return [int.from_bytes(blob[i:i + BAND_BYTES], "big", signed=True) for i in range(0, len(blob), BAND_BYTES)]
 
 
 def check_parameters(stored: dict[str, str], wanted: dict[str, str], where: str, remedy: str) -> None:
@@ -59,8 +94,10 @@ class ArticleStore(ABC):
         """How many articles earlier runs exported."""
 
     @abstractmethod
-    def atomic(self) -> AbstractContextManager[None]:
-        """A block in which look-ups and claims are serialised against every other run."""
+    def atomic(self, candidate: Candidate | None = None) -> AbstractContextManager[None]:
+        """A block in which look-ups and claims are serialised against every other run. A store
+        may run it optimistically (the look-ups of ``candidate``'s id, URLs, text and bands
+        watched) and raise ClaimConflict at its claim when another run changed them meanwhile."""
 
     # -- look-ups: the newest matching version, pending or exported --
     @abstractmethod
