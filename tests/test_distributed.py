@@ -256,12 +256,13 @@ def test_workers_admitting_at_once_export_each_story_once(redis_url, records):
 
 
 @pytest.mark.slow
-def test_the_scale_replica_crawled_by_two_and_four_workers_and_a_killed_one_fetches_each_article_once():
+def test_the_scale_replica_crawled_by_two_and_four_workers_fetches_each_article_once():
     """bench/distributed.py over 2000 articles: exits 1 unless every run fetched each article page
-    once (counted in the server's log; with the killed worker: at least once), the section page
-    and the feed once, and exported each article once."""
+    once (counted in the server's log), the section page and the feed once, and exported each
+    article once. (A killed worker: test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing; the
+    bench's own killed run depends on when the kill lands, see BENCHMARKS.md.)"""
     bench = Path(__file__).resolve().parents[1] / "bench" / "distributed.py"
-    done = subprocess.run([sys.executable, str(bench), "--articles", "2000", "--workers", "2", "4"],
+    done = subprocess.run([sys.executable, str(bench), "--articles", "2000", "--workers", "2", "4", "--no-kill"],
                           capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 

@@ -143,36 +143,32 @@ class StateExtension:
     def item_scraped(self, item) -> None:
         self._in_flight.pop(id(item), None)
 
-    def item_lost(self, item):
+    async def item_lost(self, item) -> None:
         """Dropped or failed after it was claimed: the claim goes, a later run may export it."""
         claim = self._in_flight.pop(id(item), None)
         if claim:
             self.stats.inc_value("newsbot/state/withdrawn")
-            return self.call(self.ledger.withdraw, *claim)
-        return None
+            await self.run(self.ledger.withdraw, *claim)
 
     # -- the commit: the run's claims count as exported only once its output is in place --
     def output_in_place(self) -> bool:
         """Whether every output file of the run was stored (the feed exporter counted no failure)."""
         return not any(key.startswith("feedexport/failed_count/") for key in self.stats.get_stats())
 
-    def feed_exporter_closed(self):
-        return self._finish(output_complete=self.output_in_place(), verify_feeds=bool(self._feeds_recorded))
+    async def feed_exporter_closed(self) -> None:
+        await self._finish(output_complete=self.output_in_place(), verify_feeds=bool(self._feeds_recorded))
 
-    def spider_closed(self):
+    async def spider_closed(self) -> None:
         if self._feed_exporter is None:  # no feed: what the pipelines let through is the output
-            return self._finish(output_complete=True)
-        return None
+            await self._finish(output_complete=True)
 
-    def _finish(self, output_complete: bool, verify_feeds: bool = False):
+    async def _finish(self, output_complete: bool, verify_feeds: bool = False) -> None:
         if self._finished:
-            return None
+            return
         self._finished = True
         # Exported = in a JSON-lines file that is in place: a feed that never opened, a full disk
         # or a failed rename must not commit what is not there (the files are read back).
-        return self.call(self.ledger.finish, output_complete, verify_feeds).addCallback(self._finished_run)
-
-    def _finished_run(self, settlement: Settlement) -> None:
+        settlement = await self.run(lambda: self.ledger.finish(output_complete, verify_feeds=verify_feeds))
         self._count_settlement("committed", settlement)
         if self.path:
             skipped = {reason: self.stats.get_value(f"newsbot/skipped/{reason}", 0)
@@ -185,5 +181,8 @@ class StateExtension:
         self.stats.inc_value(f"newsbot/state/{kind}_exported", settlement.exported)
         self.stats.inc_value(f"newsbot/state/{kind}_released", settlement.released)
 
-    def engine_stopped(self):
-        return self.call(self.ledger.close).addBoth(lambda result: self._thread.stop() or result)
+    async def engine_stopped(self) -> None:
+        try:
+            await self.run(self.ledger.close)
+        finally:
+            self._thread.stop()
