@@ -44,6 +44,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Around decompression (590): a false Content-Encoding is dropped, a wrong charset corrected.
     "newsbot.encoding.FalseContentEncodingMiddleware": 595,
     "newsbot.encoding.CharsetMiddleware": 585,
+    # Next to the downloader: records what the server sent (before decompression and redirects).
+    "newsbot.warc.writer.WarcRecorderMiddleware": 950,
+    # Archived captures (the warc spider) answered without a download, after every other process_request.
+    "newsbot.warc.replay.ArchivedResponseMiddleware": 960,
 }
 
 # -- items: clean, validate, de-duplicate (each drop counted as newsbot/dropped/<reason>) --
@@ -114,5 +118,10 @@ NEWSBOT_MAX_GENERIC_SHARE = 0.2  # share of pages whose selector-backed field ca
 ADDONS = {"newsbot.distributed.addon.DistributedAddon": 0}
 NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
 NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"
+
+# -- WARC: NEWSBOT_WARC=DIR records every request/response pair into rotating WARC.gz files
+# (newsbot/warc/); `scrapy crawl warc` and `newsbot reextract` read them back --
+NEWSBOT_WARC = None
+NEWSBOT_WARC_MAX_BYTES = 1_000_000_000
 
 LOG_LEVEL = "INFO"

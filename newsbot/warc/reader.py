@@ -1,0 +1,241 @@
+"""Captures out of WARC files, streamed: one record in memory at a time, whatever the file's size.
+
+Every producer of WARC.gz files this project meets (CC-NEWS, Heritrix, wget ``--warc-file``,
+Browsertrix, newsbot itself) writes one gzip member per record. The file is cut into members here
+(zlib), so that a broken member costs only its own record: the reader resynchronises on the next
+member header and goes on. Each member's WARC header is read first and the record skipped unless
+its type and target URI are wanted (no HTTP or HTML parse for the 99 % a section does not want);
+FastWARC then parses the HTTP message of a wanted record and undoes its chunking (the
+Content-Encoding is left, with its header, for Scrapy's decompression, as for a live page). An uncompressed WARC file is handed to FastWARC whole.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, Callable, Iterator
+
+from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+READ_SIZE = 1 << 20
+MAX_RECORD_BYTES = 32 * 1024 * 1024  # a bigger record is no news page (as DOWNLOAD_MAXSIZE for live pages)
+WANTED_TYPES = (b"response", b"revisit")
+
+
+@dataclass
+class Capture:
+    """One archived HTTP response of a wanted URL."""
+
+    url: str
+    captured_at: datetime
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    offset: int  # of its record (its gzip member) in the file
+    revisit_of: str | None = None  # the original capture's URI, for a resolved revisit record
+
+
+@dataclass
+class ReadCounts:
+    """What reading a file met, for the crawl stats (newsbot/warc/<name>)."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, name: str, count: int = 1) -> None:
+        self.counts[name] += count
+
+
+class MemberSplitter:
+    """Yields ``(offset, bytes)`` for each gzip member of ``stream``; ``bytes`` is None for a
+    broken, truncated or oversized member, after which it resynchronises on the next member
+    header. Holds one member (compressed and inflated) in memory at a time."""
+
+    def __init__(self, stream: BinaryIO, counts: ReadCounts):
+        self.stream = stream
+        self.counts = counts
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | None]]:
+        data, base, resyncing = b"", 0, False
+        while True:
+            while len(data) < len(GZIP_MAGIC) and (more := self.stream.read(READ_SIZE)):
+                data += more
+            if not data:
+                return
+            outcome, length, data = self._member(data) if data.startswith(GZIP_MAGIC) else (None, 0, data)
+            if isinstance(outcome, bytes):
+                resyncing = False
+                yield base, outcome
+                base += length
+                continue
+            if not resyncing:  # one count per damaged stretch, however many false starts it holds
+                self.counts.add(outcome or "broken_members")
+                yield base, None
+            resyncing = True
+            data, skipped = self._resync(data)
+            base += skipped
+
+    def _member(self, data: bytes) -> tuple[bytes | str | None, int, bytes]:
+        """Inflate the member at the start of ``data``, reading on as needed. Returns the record,
+        the member's length and the bytes after it; on failure None (or "too_large"), 0 and every
+        byte read from the member's start, to resynchronise in."""
+        inflater = zlib.decompressobj(31)
+        parts, fed, size, chunk = [], [], 0, data
+        while True:
+            fed.append(chunk)
+            try:
+                part = inflater.decompress(chunk)
+            except zlib.error:
+                return None, 0, b"".join(fed)
+            size += len(part)
+            if size > MAX_RECORD_BYTES:
+                return "too_large", 0, b"".join(fed)
+            parts.append(part)
+            if inflater.eof:
+                rest = inflater.unused_data
+                return b"".join(parts), sum(map(len, fed)) - len(rest), rest
+            chunk = self.stream.read(READ_SIZE)
+            if not chunk:  # the file ends inside the member: truncated
+                return None, 0, b"".join(fed)
+
+    def _resync(self, data: bytes) -> tuple[bytes, int]:
+        """``data`` from the next member header on (reading on as needed), and how many bytes were skipped."""
+        skipped = 0
+        while True:
+            found = data.find(GZIP_MAGIC, 1)
+            if found > 0:
+                return data[found:], skipped + found
+            keep = min(len(data), len(GZIP_MAGIC) - 1)
+            skipped += len(data) - keep
+            more = self.stream.read(READ_SIZE)
+            if not more:
+                return b"", skipped + keep
+            data = data[len(data) - keep:] + more
+
+
+def warc_header(record: bytes) -> dict[bytes, bytes]:
+    """The WARC header fields of a record (names lower-cased), without parsing its content."""
+    head, _, _ = record.partition(b"\r\n\r\n")
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            fields[name.strip().lower()] = value.strip()
+    return fields
+
+
+def _capture(record_bytes: bytes, offset: int, counts: ReadCounts) -> Capture | None:
+    """The HTTP response in one WARC record (FastWARC parses it and undoes its encodings)."""
+    try:
+        record = next(iter(ArchiveIterator(io.BytesIO(record_bytes), parse_http=True, auto_decode="transfer",
+                                           record_types=WarcRecordType.response | WarcRecordType.revisit)), None)
+        if record is None or record.http_headers is None:
+            counts.add("unparsable_records")
+            return None
+        body = record.reader.read()
+    except (OSError, ValueError):
+        counts.add("unparsable_records")
+        return None
+    return Capture(url=record.headers.get("WARC-Target-URI", ""), captured_at=record.record_date,
+                   status=record.http_headers.status_code, headers=list(record.http_headers.items()),
+                   body=body, offset=offset)
+
+
+def read_captures(stream: BinaryIO, wanted: Callable[[str], bool], counts: ReadCounts,
+                  reopen: Callable[[int], BinaryIO] | None = None) -> Iterator[Capture]:
+    """The captures in ``stream`` whose target URI ``wanted`` accepts. Truncated records
+    (``WARC-Truncated``) and broken members are skipped and counted. A ``revisit`` record is
+    resolved to the earlier capture with the same payload digest when ``reopen(offset)`` can
+    read that capture again (a seekable file), else counted as unresolved."""
+    first = stream.read(len(GZIP_MAGIC))
+    stream = _Prefixed(first, stream)
+    if not first.startswith(GZIP_MAGIC):
+        yield from _uncompressed_captures(stream, wanted, counts)
+        return
+    originals: dict[bytes, int] = {}  # payload digest -> offset of a wanted capture with it
+    for offset, record in MemberSplitter(stream, counts):
+        if record is None:
+            continue
+        counts.add("records")
+        header = warc_header(record)
+        kind = header.get(b"warc-type", b"")
+        if kind not in WANTED_TYPES or not wanted(header.get(b"warc-target-uri", b"").decode("utf-8", "replace")):
+            continue
+        counts.add("matched")
+        if header.get(b"warc-truncated"):
+            counts.add("truncated_records")
+            continue
+        if kind == b"revisit":
+            capture = _resolve_revisit(header, offset, originals, reopen, counts)
+        else:
+            capture = _capture(record, offset, counts)
+            if capture and (digest := header.get(b"warc-payload-digest")):
+                originals.setdefault(digest, offset)
+        if capture:
+            yield capture
+
+
+def _resolve_revisit(header, offset, originals, reopen, counts) -> Capture | None:
+    original_offset = originals.get(header.get(b"warc-payload-digest", b""))
+    if original_offset is None or reopen is None:
+        counts.add("unresolved_revisits")
+        return None
+    with reopen(original_offset) as again:
+        original = next(iter(MemberSplitter(again, ReadCounts())), (None, None))[1]
+    capture = _capture(original, original_offset, counts) if original else None
+    if capture is None:
+        counts.add("unresolved_revisits")
+        return None
+    counts.add("resolved_revisits")
+    revisit = warc_header_capture_fields(header)
+    return Capture(url=revisit["url"], captured_at=revisit["captured_at"] or capture.captured_at,
+                   status=capture.status, headers=capture.headers, body=capture.body, offset=offset,
+                   revisit_of=capture.url)
+
+
+def warc_header_capture_fields(header: dict[bytes, bytes]) -> dict:
+    date = header.get(b"warc-date", b"").decode("ascii", "replace")
+    try:
+        captured_at = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
+    except ValueError:
+        captured_at = None
+    return {"url": header.get(b"warc-target-uri", b"").decode("utf-8", "replace"), "captured_at": captured_at}
+
+
+def _uncompressed_captures(stream, wanted, counts) -> Iterator[Capture]:
+    def keep(record) -> bool:
+        counts.add("records")
+        return wanted(record.headers.get("WARC-Target-URI", ""))
+
+    try:
+        for record in ArchiveIterator(stream, parse_http=True, auto_decode="transfer", func_filter=keep,
+                                      record_types=WarcRecordType.response):
+            counts.add("matched")
+            if record.headers.get("WARC-Truncated"):
+                counts.add("truncated_records")
+                continue
+            yield Capture(url=record.headers.get("WARC-Target-URI", ""), captured_at=record.record_date,
+                          status=record.http_headers.status_code, headers=list(record.http_headers.items()),
+                          body=record.reader.read(), offset=record.stream_pos)
+    except OSError:
+        counts.add("broken_members")
+
+
+class _Prefixed(io.RawIOBase):
+    """``stream`` with ``prefix`` (already read from it) put back in front."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO):
+        self.prefix = prefix
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.prefix:
+            head, self.prefix = self.prefix, b""
+            return head + (self.stream.read() if size < 0 else self.stream.read(size - len(head)) if size > len(head) else b"")
+        return self.stream.read(size)
