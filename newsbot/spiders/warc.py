@@ -119,6 +119,7 @@ class WarcSpider(SiteSectionSpider):
         return canonical
 
     def capture_request(self, capture: Capture) -> scrapy.Request:
+        self.crawler.stats.inc_value("newsbot/discovery/articles_from_warc")
         return scrapy.Request(capture.url, callback=self.parse_capture, errback=self.on_error,
                               priority=ARTICLE_PRIORITY,
                               meta={CAPTURE_META: capture, "dont_redirect": True, "dont_retry": True})

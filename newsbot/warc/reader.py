@@ -116,6 +116,12 @@ class MemberSplitter:
             data = data[len(data) - keep:] + more
 
 
+def target_uri(value: str) -> str:
+    """A WARC-Target-URI as a URL: WARC 1.0 writers (wget among them) wrap it in <...>."""
+    value = value.strip()
+    return value[1:-1] if value.startswith("<") and value.endswith(">") else value
+
+
 def warc_header(record: bytes) -> dict[bytes, bytes]:
     """The WARC header fields of a record (names lower-cased), without parsing its content."""
     head, _, _ = record.partition(b"\r\n\r\n")
@@ -125,6 +131,16 @@ def warc_header(record: bytes) -> dict[bytes, bytes]:
         if sep:
             fields[name.strip().lower()] = value.strip()
     return fields
+
+
+def _length_fits(record: bytes, header: dict[bytes, bytes]) -> bool:
+    """Whether the record's block is as long as its Content-Length says (a record cut short, or
+    one whose length is wrong, is not read as if it were whole)."""
+    block = len(record) - record.find(b"\r\n\r\n") - 4 - len(b"\r\n\r\n")
+    try:
+        return int(header.get(b"content-length", b"-1")) == block
+    except ValueError:
+        return False
 
 
 def _capture(record_bytes: bytes, offset: int, counts: ReadCounts) -> Capture | None:
@@ -139,7 +155,7 @@ def _capture(record_bytes: bytes, offset: int, counts: ReadCounts) -> Capture | 
     except (OSError, ValueError):
         counts.add("unparsable_records")
         return None
-    return Capture(url=record.headers.get("WARC-Target-URI", ""), captured_at=record.record_date,
+    return Capture(url=target_uri(record.headers.get("WARC-Target-URI", "")), captured_at=record.record_date,
                    status=record.http_headers.status_code, headers=list(record.http_headers.items()),
                    body=body, offset=offset)
 
@@ -162,11 +178,14 @@ def read_captures(stream: BinaryIO, wanted: Callable[[str], bool], counts: ReadC
         counts.add("records")
         header = warc_header(record)
         kind = header.get(b"warc-type", b"")
-        if kind not in WANTED_TYPES or not wanted(header.get(b"warc-target-uri", b"").decode("utf-8", "replace")):
+        if kind not in WANTED_TYPES or not wanted(target_uri(header.get(b"warc-target-uri", b"").decode("utf-8", "replace"))):
             continue
         counts.add("matched")
         if header.get(b"warc-truncated"):
             counts.add("truncated_records")
+            continue
+        if not _length_fits(record, header):
+            counts.add("length_mismatch")
             continue
         if kind == b"revisit":
             capture = _resolve_revisit(header, offset, originals, reopen, counts)
@@ -202,13 +221,14 @@ def warc_header_capture_fields(header: dict[bytes, bytes]) -> dict:
         captured_at = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
     except ValueError:
         captured_at = None
-    return {"url": header.get(b"warc-target-uri", b"").decode("utf-8", "replace"), "captured_at": captured_at}
+    return {"url": target_uri(header.get(b"warc-target-uri", b"").decode("utf-8", "replace")),
+            "captured_at": captured_at}
 
 
 def _uncompressed_captures(stream, wanted, counts) -> Iterator[Capture]:
     def keep(record) -> bool:
         counts.add("records")
-        return wanted(record.headers.get("WARC-Target-URI", ""))
+        return wanted(target_uri(record.headers.get("WARC-Target-URI", "")))
 
     try:
         for record in ArchiveIterator(stream, parse_http=True, auto_decode="transfer", func_filter=keep,
@@ -217,7 +237,7 @@ def _uncompressed_captures(stream, wanted, counts) -> Iterator[Capture]:
             if record.headers.get("WARC-Truncated"):
                 counts.add("truncated_records")
                 continue
-            yield Capture(url=record.headers.get("WARC-Target-URI", ""), captured_at=record.record_date,
+            yield Capture(url=target_uri(record.headers.get("WARC-Target-URI", "")), captured_at=record.record_date,
                           status=record.http_headers.status_code, headers=list(record.http_headers.items()),
                           body=record.reader.read(), offset=record.stream_pos)
     except OSError:
