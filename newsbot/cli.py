@@ -90,6 +90,11 @@ def cmd_serve(args) -> int:
     if args.articles and (args.site, args.mode) != ("rt", "normal"):
         print("newsbot serve: --articles scales the RT replica in normal mode only", file=sys.stderr)
         return 2
+    if args.archive:
+        from newsbot.replica.archive import ArchiveReplica
+
+        serve_forever(args.port, ArchiveReplica(ReplicaSite.from_feed()))
+        return 0
     if args.articles:
         print(f"rendering the {args.articles} article pages of the scaled replica ...", file=sys.stderr, flush=True)
         site = ReplicaSite.scaled(args.articles)
@@ -221,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="wordpress: a republisher of RT's articles (Jannah theme), the seed's page among them")
     serve.add_argument("--articles", type=int, default=0, metavar="N",
                        help="scale replica: the section 'russia' with N articles recombined from the real texts")
+    serve.add_argument("--archive", action="store_true",
+                       help="serve the replica as a web archive (Wayback CDX + raw replay, Common Crawl index + "
+                            "ranged WARC reads) for `scrapy crawl archive -a archive_url=...`")
     serve.set_defaults(func=cmd_serve)
     extract = commands.add_parser("extract", help="print the article record of saved page(s) as JSON")
     extract.add_argument("page", nargs="?", help="saved page (.html or .html.gz)")

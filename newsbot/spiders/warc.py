@@ -13,7 +13,6 @@ import logging
 import time
 import urllib.request
 from contextlib import closing
-from datetime import timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,7 +24,7 @@ from newsbot.sites.base import Site
 from newsbot.sites.generic import SITE as GENERIC
 from newsbot.spiders.base import ARTICLE_PRIORITY, SiteSectionSpider
 from newsbot.warc.reader import Capture, ReadCounts, read_captures
-from newsbot.warc.replay import CAPTURE_META
+from newsbot.warc.replay import CAPTURE_META, capture_request, stamped
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 60.0  # seconds between progress lines, as Scrapy's LogStats
@@ -120,18 +119,10 @@ class WarcSpider(SiteSectionSpider):
 
     def capture_request(self, capture: Capture) -> scrapy.Request:
         self.crawler.stats.inc_value("newsbot/discovery/articles_from_warc")
-        return scrapy.Request(capture.url, callback=self.parse_capture, errback=self.on_error,
-                              priority=ARTICLE_PRIORITY,
-                              meta={CAPTURE_META: capture, "dont_redirect": True, "dont_retry": True})
+        return capture_request(capture, self.parse_capture, self.on_error, priority=ARTICLE_PRIORITY)
 
     def parse_capture(self, response):
-        capture: Capture = response.meta[CAPTURE_META]
-        for article in self.parse_article(response):
-            captured_at = capture.captured_at.astimezone(timezone.utc).isoformat()
-            article.fetched_from = self.fetched_from
-            article.archived_at = captured_at
-            article.fetched_at = captured_at
-            yield article
+        yield from stamped(self.parse_article(response), self.fetched_from, response.meta[CAPTURE_META].captured_at)
 
     def article_site(self, page: Page) -> Site:
         if self.module:

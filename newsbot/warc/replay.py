@@ -5,6 +5,9 @@ like a fetched one."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from scrapy import Request
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
@@ -26,3 +29,22 @@ class ArchivedResponseMiddleware:
         response_class = responsetypes.from_args(headers=headers, url=capture.url, body=capture.body)
         return response_class(url=capture.url, status=capture.status, headers=headers, body=capture.body,
                               request=request, flags=[ARCHIVED_FLAG])
+
+
+def capture_request(capture, callback, errback, priority: int = 0, **meta) -> Request:
+    """A request that ``ArchivedResponseMiddleware`` answers with ``capture``: never sent, so
+    neither robots.txt nor the offsite rule of the archive's hosts applies to its URL."""
+    return Request(capture.url, callback=callback, errback=errback, priority=priority,
+                   meta={CAPTURE_META: capture, "dont_redirect": True, "dont_retry": True,
+                         "dont_obey_robotstxt": True, "allow_offsite": True, **meta})
+
+
+def stamped(articles, fetched_from: str, captured_at: datetime):
+    """``articles`` marked as read from an archive: where from, and the capture's time (which is
+    also when the page was fetched)."""
+    moment = captured_at.astimezone(timezone.utc).isoformat()
+    for article in articles:
+        article.fetched_from = fetched_from
+        article.archived_at = moment
+        article.fetched_at = moment
+        yield article
