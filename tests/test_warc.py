@@ -235,3 +235,24 @@ def test_any_damage_loses_only_the_members_it_touches(start, length, noise):
     found = [url for offset, record in MemberSplitter(io.BytesIO(bytes(data)), counts) if record
              for url in [record.split(b"WARC-Target-URI: ", 1)[1].split(b"\r\n", 1)[0].decode()]]
     assert set(untouched) <= set(found)
+
+
+def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):
+    """path= an http(s) URL: the file is read from the response as it arrives (never saved or
+    loaded whole), with the same records as from disk."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    records, folder = recorded
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        name = next(folder.iterdir()).name
+        result = crawl("warc", tmp_path / "http.jsonl", {"path": f"http://127.0.0.1:{server.server_address[1]}/{name}"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.log[-3000:]
+    assert without_run_fields(result.items) == without_run_fields(records)

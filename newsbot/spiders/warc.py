@@ -104,8 +104,8 @@ class WarcSpider(SiteSectionSpider):
     def wanted_url(self, url: str) -> bool:
         """Which captures to read, from the record's header alone: the module's article pattern
         (and section) when a site is given; else anything that may be a page."""
-        if self.module:
-            return bool(self.article_canonical(url))
+        if self.module:  # the path pattern first: most records are other sites' pages
+            return bool(self.site.article_match(url)) and bool(self.article_canonical(url))
         return not urlsplit(url).path.lower().endswith(NOT_PAGES)
 
     def article_canonical(self, url: str) -> str | None:

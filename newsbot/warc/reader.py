@@ -134,7 +134,7 @@ def target_uri(value: str) -> str:
 
 def warc_header(record: bytes) -> dict[bytes, bytes]:
     """The WARC header fields of a record (names lower-cased), without parsing its content."""
-    head, _, _ = record.partition(b"\r\n\r\n")
+    head = record[:record.find(b"\r\n\r\n")]  # not partition(): that would copy the whole record
     fields = {}
     for line in head.split(b"\r\n")[1:]:
         name, sep, value = line.partition(b":")
