@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from newsbot_arrow import run_files
+
 # The JSON Schema (newsbot/schema/article.schema.json) in DuckDB types.
 COLUMNS = {
     "id": "VARCHAR",
@@ -40,17 +42,6 @@ COLUMNS = {
     "fetched_at": "TIMESTAMPTZ",
     "provenance": "MAP(VARCHAR, VARCHAR)",
 }
-RUN_FILES = ("*.jsonl", "*.jsonl.gz")
-
-
-def run_files(paths: list[str | Path]) -> list[str]:
-    """The complete run files among ``paths`` (files, or directories to search)."""
-    files = []
-    for path in map(Path, paths):
-        found = [match for pattern in RUN_FILES for match in path.glob(pattern)] if path.is_dir() else [path]
-        files += sorted(str(match) for match in found)
-    return files
-
 
 def load(connection: duckdb.DuckDBPyConnection, paths: list[str | Path], table: str = "articles") -> int:
     """Upsert the articles of ``paths`` into ``table``; return how many rows were read."""

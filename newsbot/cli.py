@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import os
+import re
 import subprocess
 import sys
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from itemadapter import ItemAdapter
 from w3lib.encoding import html_to_unicode
 
 from newsbot.extract import Page, extract_article
+from newsbot.extract.values import http_url
+from newsbot.feedstorage import check_writable, utc_stamp
 from newsbot.pipelines.clean import clean_article
 from newsbot.sites import site_for_page
 
@@ -62,7 +67,7 @@ def summarize(stats: dict, output: Path | str) -> str:
 def cmd_demo(args) -> int:
     from newsbot.replica import ReplicaServer, ReplicaSite
 
-    output = Path(args.output or f"output/demo/{datetime.now(timezone.utc):%Y-%m-%dT%H-%M-%S}.jsonl")
+    output = Path(args.output or f"output/demo/rt-{utc_stamp(datetime.now(timezone.utc))}.jsonl")
     output.unlink(missing_ok=True)  # what is summarised below must come from this run
     with ReplicaServer(ReplicaSite.from_feed(), port=args.port) as server:
         print(f"replica of RT serving on {server.base_url}; crawling section {args.section!r} ...", flush=True)
@@ -114,7 +119,7 @@ def name_value(pair: str) -> tuple[str, str]:
 
 def run_paths(output_dir: Path, spider: str, gzip_output: bool, rotating: bool, now: datetime) -> tuple[str, Path]:
     """This run's output URI (with a part number when rotating) and its report path."""
-    stem = output_dir.resolve() / f"{spider}-{now:%Y-%m-%dT%H-%M-%SZ}"
+    stem = output_dir.resolve() / f"{spider}-{utc_stamp(now)}"
     part = "-%(batch_id)03d" if rotating else ""
     return f"{stem}{part}.jsonl{'.gz' if gzip_output else ''}", stem.with_name(stem.name + ".report.json")
 
@@ -138,6 +143,19 @@ def scheduled_crawl_command(args, output_uri: str, report: Path) -> list[str]:
 
 def cmd_run(args) -> int:
     """One scheduled crawl in a subprocess: exit 0 only if it finished and every monitor passed."""
+    from scrapy.spiderloader import get_spider_loader
+
+    from newsbot.commands.crawl import usage_error
+
+    if error := usage_error(get_spider_loader(_project_settings({})), args.spider, dict(args.arg)):
+        print(f"newsbot run: {error}", file=sys.stderr)
+        return 2
+    try:
+        check_writable(Path(args.output_dir))
+    except OSError as error:
+        print(f"newsbot run: cannot write to --output-dir {args.output_dir}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
     output_uri, report_path = run_paths(Path(args.output_dir), args.spider, args.gzip, bool(args.max_bytes),
                                         datetime.now(timezone.utc))
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": os.environ.get("SCRAPY_SETTINGS_MODULE", "newsbot.settings")}
@@ -166,17 +184,53 @@ def cmd_reextract(args) -> int:
     return cmd_run(args)
 
 
-def read_page(path: Path) -> str:
-    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_PAGE_BYTES = 16 * 1024 * 1024  # as DOWNLOAD_MAXSIZE: no news page is bigger
+HTML_MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|meta|title|p|div|article|h1)\b", re.IGNORECASE)
+UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class PageError(Exception):
+    """A saved page that cannot be read as one: the message says why, in a few words."""
+
+
+def _read_at_most(path: Path, limit: int) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(limit + 1)
+    except FileNotFoundError:
+        raise PageError("no such file (FileNotFoundError)") from None
+    except IsADirectoryError:
+        raise PageError("is a directory, not a saved page") from None
+    except OSError as error:
+        raise PageError(f"cannot be read: {error.strerror or error}") from None
+
+
+def read_page(path: Path, limit: int = MAX_PAGE_BYTES) -> str:
+    """A saved page, gzip or plain, decoded as it declares (BOM, meta charset), else UTF-8. Reads at
+    most ``limit`` bytes (compressed and decompressed): memory stays bounded whatever the file."""
+    data = _read_at_most(path, limit)
+    if data[:2] == GZIP_MAGIC:
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                data = unzipped.read(limit + 1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise PageError(f"damaged or truncated gzip ({error})") from None
+    if len(data) > limit:
+        raise PageError(f"larger than {limit // 2**20} MB: not a saved page")
+    if not data.strip():
+        raise PageError("empty file")
+    if b"\x00" in data[:8192] and not data.startswith(UTF16_32_BOMS):
+        raise PageError("binary data, not an HTML page")
     _, text = html_to_unicode(None, data)
+    if not HTML_MARKUP.search(text[:65536].encode("utf-8", "replace")):
+        raise PageError("no HTML markup: not a saved page")
     return text
 
 
 def extract_file(path: Path, url: str | None) -> dict:
-    """The cleaned article record of one saved page; the site module is chosen by URL, then markup."""
+    """The cleaned article record of one saved page; the site module is chosen by URL, then markup.
+    Without ``url`` the record's url is the file's ``file://`` URI (the schema allows it)."""
     return extract_html(read_page(path), url or path.resolve().as_uri())
 
 
@@ -189,33 +243,72 @@ def extract_html(html: str, url: str) -> dict:
     return adapter.asdict()
 
 
+def batch_record(line: str, folder: Path) -> dict:
+    """The record of one manifest line; PageError or ValueError for a line that cannot be one."""
+    entry = json.loads(line)
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        raise PageError('expected a JSON object with "path" (and optionally "url")')
+    url = entry.get("url")
+    if url is not None and not http_url(url, ""):
+        raise PageError(f"url {url!r} is not an http(s) URL")
+    return extract_file(folder / entry["path"], url)  # a relative path is relative to the manifest
+
+
 def cmd_extract(args) -> int:
     if args.batch:
+        manifest = Path(args.batch)
+        try:
+            lines = manifest.open(encoding="utf-8", errors="replace")
+        except OSError as error:
+            print(f"newsbot extract: {manifest}: {error.strerror or error}", file=sys.stderr)
+            return 1
         failures = 0
-        with open(args.batch, encoding="utf-8") as manifest:
-            for line in filter(str.strip, manifest):
-                entry = json.loads(line)
+        with lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
                 try:
-                    record = extract_file(Path(entry["path"]), entry.get("url"))
-                except Exception as error:  # one bad page must not end the batch
+                    record = batch_record(line, manifest.parent)
+                except Exception as error:  # one bad line or page must not end the batch
                     failures += 1
-                    record = {"path": entry.get("path"), "url": entry.get("url"), "error": f"{type(error).__name__}: {error}"}
-                print(json.dumps(record, ensure_ascii=False), flush=False)
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        entry = None
+                    entry = entry if isinstance(entry, dict) else {}
+                    record = {"line": number, "path": entry.get("path"), "url": entry.get("url"),
+                              "error": str(error) if isinstance(error, PageError) else f"{type(error).__name__}: {error}"}
+                print(json.dumps(record, ensure_ascii=False), flush=True)
         return 1 if failures else 0
     if not args.page:
         print("newsbot extract: give PAGE.html or --batch MANIFEST.jsonl", file=sys.stderr)
         return 2
-    print(json.dumps(extract_file(Path(args.page), args.url), ensure_ascii=False, indent=2))
+    if args.url and not http_url(args.url, ""):
+        print(f"newsbot extract: --url {args.url!r} is not an http(s) URL", file=sys.stderr)
+        return 2
+    try:
+        record = extract_file(Path(args.page), args.url)
+    except PageError as error:
+        print(f"newsbot extract: {args.page}: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(record, ensure_ascii=False, indent=2))
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line (``newsbot run: error: ...``) and exit status 2, no usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    parser = OneLineParser(prog="newsbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="crawl the bundled offline replica of RT's section and summarise")
     demo.add_argument("--port", type=int, default=0, help="replica port (default: a free one)")
     demo.add_argument("--section", default="russia")
-    demo.add_argument("--output", help="JSONL path (default: output/demo/<time>.jsonl)")
+    demo.add_argument("--output", help="JSONL path (default: output/demo/rt-<UTC time>.jsonl)")
     demo.add_argument("--log-level", default="WARNING")
     demo.set_defaults(func=cmd_demo)
     serve = commands.add_parser("serve", help="serve the offline replica on 127.0.0.1")
@@ -233,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="print the article record of saved page(s) as JSON")
     extract.add_argument("page", nargs="?", help="saved page (.html or .html.gz)")
     extract.add_argument("--url", help="the page's URL: chooses the site module, resolves links")
-    extract.add_argument("--batch", help='JSONL manifest of {"path": ..., "url": ...}; one JSON line out per page')
+    extract.add_argument("--batch", help='JSONL manifest of {"path": ..., "url": ...} (relative paths: from the manifest\'s '
+                         'folder); one JSON line out per line, {"error": ...} for one that fails; exit 1 if any did')
     extract.set_defaults(func=cmd_extract)
     run = commands.add_parser("run", help="the scheduled job: one crawl -> one output file + run report; "
                               "exit 1 when the crawl did not finish or a monitor failed")

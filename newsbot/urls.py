@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from w3lib.url import canonicalize_url, safe_url_string
+
 # Parameters that identify a campaign or a click, never the page.
 TRACKING_PARAM = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|"
@@ -39,7 +41,9 @@ def canonicalize(url: str, host_map: dict[str, str] | None = None, *, trailing_s
     "" for a blank URL or one whose host or port is malformed (nothing to fetch there).
     """
     try:
-        parts = urlsplit(url.strip())
+        # An IRI and its percent-encoded forms (either case) are one URL: UTF-8 escapes, IDNA host.
+        url = url.strip()
+        parts = urlsplit(url if url.isascii() else safe_url_string(url))
         port = parts.port if parts.port not in (None, 80, 443) else None
     except ValueError:  # e.g. "http://[::1", "http://host:x/", port 99999
         return ""
@@ -59,7 +63,7 @@ def canonicalize(url: str, host_map: dict[str, str] | None = None, *, trailing_s
     if known:
         host, scheme, port = host_map[known], "https", None
     # Absolute, single slashes, then no AMP suffix (in this order, so one pass is enough).
-    path = AMP_PATH.sub("/", re.sub(r"/{2,}", "/", "/" + parts.path))
+    path = AMP_PATH.sub("/", re.sub(r"/{2,}", "/", "/" + normalized_path(parts.path)))
     if trailing_slash is True and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
         path += "/"
     elif trailing_slash is False and path != "/":
@@ -67,6 +71,12 @@ def canonicalize(url: str, host_map: dict[str, str] | None = None, *, trailing_s
     netloc = f"{host}:{port}" if port else host
     # Stripped again: the fragment may have hidden trailing spaces from the first strip.
     return urlunsplit((scheme, netloc, path, strip_tracking(parts.query), "")).strip()
+
+
+def normalized_path(path: str) -> str:
+    """``path`` with w3lib's escaping: upper-case escapes, unreserved characters unescaped
+    (``%7E`` -> ``~``), the rest (``%2F`` too) kept escaped."""
+    return urlsplit(canonicalize_url(f"http://h/{path.lstrip('/')}")).path
 
 
 def origin(url: str) -> str:

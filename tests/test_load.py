@@ -19,6 +19,7 @@ from conftest import CRAWL_ENV, ROOT, crawl_command, read_jsonl
 
 from newsbot.record import schema_errors
 
+sys.path.insert(0, str(ROOT / "examples"))  # the examples import their shared newsbot_arrow
 spec = importlib.util.spec_from_file_location("load_duckdb", ROOT / "examples" / "load_duckdb.py")
 load_duckdb = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(load_duckdb)

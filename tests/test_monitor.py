@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newsbot.monitors import CrawlMonitorSuite, _LoggerMonitorRunner
-from newsbot.settings import SPIDERMON_FIELD_COVERAGE_RULES
+from newsbot.monitors import CrawlMonitorSuite, SpidermonExtension, _LoggerMonitorRunner
+from newsbot.settings import SPIDERMON_EXPECTED_FINISH_REASONS, SPIDERMON_FIELD_COVERAGE_RULES
 from newsbot.spiders.base import SiteSectionSpider
 from newsbot.spiders.rt import RtSpider
 from newsbot.sites.generic import SITE as GENERIC
@@ -17,6 +18,7 @@ PROJECT_MONITOR_SETTINGS = {
     "SPIDERMON_ADD_FIELD_COVERAGE": True,
     "SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM": True,
     "SPIDERMON_FIELD_COVERAGE_RULES": SPIDERMON_FIELD_COVERAGE_RULES,
+    "SPIDERMON_EXPECTED_FINISH_REASONS": SPIDERMON_EXPECTED_FINISH_REASONS,
     "NEWSBOT_MAX_ERROR_RATIO": 0.1,
     "NEWSBOT_MAX_BOT_WALLS": 0,
     "NEWSBOT_MAX_GENERIC_SHARE": 0.2,
@@ -31,8 +33,10 @@ def healthy_stats(articles: int = 32) -> dict:
         "newsbot/discovery/articles_from_feed": articles,
         "newsbot/discovery/articles_from_listing": 3,
     }
+    stats["newsbot/extracted"] = articles
     for field in ("headline", "body", "published_at", "canonical_url"):
         stats[f"spidermon_field_coverage/Article/{field}"] = 1.0
+        stats[f"newsbot/extracted_fields/{field}"] = articles
     for field, layer in (("headline", "json-ld"), ("body", "selector"), ("published_at", "json-ld")):
         stats[f"newsbot/provenance/{field}/{layer}"] = articles
     return stats
@@ -55,11 +59,11 @@ def failed(results: dict[str, dict]) -> dict[str, str]:
 def test_a_healthy_run_passes_every_monitor():
     results = run_monitors(healthy_stats())
     assert set(results) == {"Finish Reason Monitor", "Articles written", "Bot walls", "Error ratio",
-                            "Field Coverage Monitor", "Layout drift"}
+                            "Drops and fixes", "Field coverage", "Layout drift"}
     assert not failed(results)
 
 
-@pytest.mark.parametrize("reason", ["shutdown", "closespider_timeout", "cancelled"])
+@pytest.mark.parametrize("reason", ["shutdown", "cancelled", "output_unwritable"])
 def test_a_run_that_did_not_finish_fails(reason):
     stats = {**healthy_stats(), "finish_reason": reason}
     assert reason in failed(run_monitors(stats))["Finish Reason Monitor"]
@@ -100,9 +104,9 @@ def test_error_ratio_over_the_limit_fails():
 
 
 def test_field_coverage_under_its_threshold_fails():
-    stats = {**healthy_stats(), "spidermon_field_coverage/Article/published_at": 0.9}
-    assert "published_at" in failed(run_monitors(stats))["Field Coverage Monitor"]
-    stats["spidermon_field_coverage/Article/published_at"] = 0.96
+    stats = {**healthy_stats(), "newsbot/extracted_fields/published_at": 29}
+    assert "published_at 29/32" in failed(run_monitors(stats))["Field coverage"]
+    stats["newsbot/extracted_fields/published_at"] = 31
     assert not failed(run_monitors(stats))
 
 
@@ -125,8 +129,66 @@ def test_generic_extraction_is_no_drift_without_a_site_module():
     assert not failed(results) and results["Layout drift"]["status"] == "SKIPPED"
 
 
-def test_a_failed_check_is_logged_as_an_error(caplog):
+def test_a_failed_check_is_logged_as_an_error_at_the_end(caplog):
+    crawler = get_crawler(RtSpider, PROJECT_MONITOR_SETTINGS)
+    crawler.stats.set_value("newsbot/monitors", list(run_monitors({**healthy_stats(), "finish_reason": "shutdown"})
+                                                    .values()))
     with caplog.at_level(logging.INFO):
-        run_monitors({**healthy_stats(), "finish_reason": "shutdown"})
+        SpidermonExtension.log_verdict(SimpleNamespace(crawler=crawler))
     errors = [record.getMessage() for record in caplog.records if record.levelno == logging.ERROR]
-    assert any("Finish Reason Monitor" in message and "shutdown" in message for message in errors)
+    assert len(errors) == 1 and "Finish Reason Monitor" in errors[0] and "shutdown" in errors[0]
+
+
+# -- honest verdicts (issue 10): no false alarm on healthy runs, no blind spot on broken ones --
+
+@pytest.mark.parametrize("reason", ["closespider_itemcount", "closespider_timeout", "closespider_pagecount"])
+def test_a_crawl_ended_by_the_bound_the_user_set_passes(reason):
+    assert not failed(run_monitors({**healthy_stats(), "finish_reason": reason}))
+
+
+def test_a_refresh_with_nothing_changed_passes():
+    stats = {**healthy_stats(), "item_scraped_count": 0, "newsbot/dropped/unchanged": 35}
+    assert not failed(run_monitors(stats))
+
+
+def test_the_second_of_two_concurrent_runs_passes():
+    stats = {**healthy_stats(), "item_scraped_count": 0, "newsbot/skipped/claimed_by_other_run": 20,
+             "newsbot/dropped/claimed_by_other_run": 15}
+    assert not failed(run_monitors(stats))
+
+
+def test_coverage_is_measured_before_drops_so_31_of_32_dropped_fails():
+    stats = {**healthy_stats(), "item_scraped_count": 1, "newsbot/dropped/missing_published_at": 31,
+             "newsbot/extracted_fields/published_at": 1,
+             "spidermon_field_coverage/Article/published_at": 1.0}  # what the one written article has
+    failures = failed(run_monitors(stats))
+    assert "published_at 1/32" in failures["Field coverage"]
+    assert "dropped 31 of 32" in failures["Drops and fixes"] and "missing_published_at 31" in failures["Drops and fixes"]
+
+
+def test_drops_and_fixes_over_the_share_fail_and_copies_do_not_count():
+    stats = {**healthy_stats(), "newsbot/dropped/duplicate_content": 20, "newsbot/dropped/near_duplicate": 5,
+             "newsbot/dropped/missing_body": 3}
+    assert "Drops and fixes" not in failed(run_monitors(stats))  # 3/32 < 10 %
+    stats["newsbot/fixed/image"] = 4
+    assert "fixed 4 of 32" in failed(run_monitors(stats))["Drops and fixes"]
+    assert "Drops and fixes" not in failed(run_monitors(stats, NEWSBOT_MAX_DROP_SHARE=0.2))
+
+
+@pytest.mark.parametrize("error", ["http_404", "http_500", "connection_refused", "dns_lookup_failed"])
+def test_an_unreachable_section_says_so(error):
+    stats = {"finish_reason": "finished", "downloader/request_count": 2, f"newsbot/errors/{error}": 2}
+    assert failed(run_monitors(stats))["Articles written"] == f"section unreachable: {error} 2"
+
+
+def test_a_healthy_run_logs_no_failed_banner_and_a_failed_one_ends_with_one_error_block(caplog):
+    from newsbot.monitors import verdict_block
+
+    with caplog.at_level(logging.INFO):
+        results = run_monitors(healthy_stats())
+    assert "FAILED" not in caplog.text
+    assert verdict_block(list(results.values())) is None
+    results = run_monitors({**healthy_stats(), "finish_reason": "shutdown", "newsbot/fixed/image": 9})
+    block = verdict_block(list(results.values()))
+    assert block.splitlines()[0] == "CHECKS FAILED (2 of 7):"
+    assert any(line.startswith("  Finish Reason Monitor:") and "shutdown" in line for line in block.splitlines())

@@ -93,7 +93,7 @@ def test_a_crawl_writes_its_report_beside_its_output(replica, tmp_path):
     assert report["provenance"]["body"] == {"selector": 1.0}
     assert {m["monitor"]: m["status"] for m in report["monitors"]} == {
         "Finish Reason Monitor": "OK", "Articles written": "OK", "Bot walls": "OK", "Error ratio": "OK",
-        "Field Coverage Monitor": "OK", "Layout drift": "OK"}
+        "Drops and fixes": "OK", "Field coverage": "OK", "Layout drift": "OK"}
     assert report["stats"]["item_scraped_count"] == 32
 
 

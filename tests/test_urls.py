@@ -42,3 +42,19 @@ def test_site_lookup_by_host_includes_mirrors():
 def test_rebase_keeps_path_and_query_under_another_origin():
     assert rebase(ARTICLE + "?x=1", "http://127.0.0.1:8080") == \
         "http://127.0.0.1:8080/russia/608821-putin-kursk-governor-khinshtein/?x=1"
+
+
+# -- percent-encoding (issue 10): an IRI and its escaped forms, either case, are one URL --
+
+CYRILLIC = "https://пример.рф/новости/статья-1/?q=да"
+ESCAPED = ("https://xn--e1afmkfd.xn--p1ai/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/"
+           "%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F-1/?q=%D0%B4%D0%B0")
+
+
+@pytest.mark.parametrize("spelling", [CYRILLIC, ESCAPED, ESCAPED.lower(), ESCAPED.replace("%D0%BD", "%d0%bd")])
+def test_an_iri_and_its_percent_encoded_forms_are_one_url(spelling):
+    assert canonicalize(spelling) == ESCAPED
+
+
+def test_unreserved_escapes_are_unescaped_and_reserved_ones_kept():
+    assert canonicalize("https://example.com/%7Euser/a%2fb") == "https://example.com/~user/a%2Fb"

@@ -11,6 +11,7 @@ from newsbot.extract.dates import iso, is_plausible, parse_datetime
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
 from newsbot.extract.page import Page
 from newsbot.extract.republish import CopyText, clean_copy, split_credit
+from newsbot.extract.values import FIXED_PREFIX, usable
 from newsbot.record import Article
 from newsbot.sites import canonical_url
 from newsbot.sites.base import Site
@@ -34,12 +35,18 @@ class _Fields:
         self.text = ""  # once picked: the body, which the language is detected from
 
     def pick(self, name: str, sources: dict[str, Source]) -> Any:
+        rejected = False
         for layer in self.site.layer_order(name):
             source = sources.get(layer)
             value = source(self) if source else None
             if value not in (None, "", [], {}):
-                self.provenance[name] = layer
-                return value
+                value = usable(name, value, self.canonical_url)  # a bad value: the next layer's turn
+                rejected |= value is None
+                if value is not None:
+                    self.provenance[name] = layer
+                    return value
+        if rejected:
+            self.page.problems.append(FIXED_PREFIX + name)
         return None
 
     # -- helpers shared by the field sources --
@@ -240,7 +247,8 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
     """The article record of ``page`` by ``site``'s rules. Missing fields stay empty; the
     validation pipeline decides whether the record is usable."""
     f = _Fields(page, site)
-    canonical = site.canonical(urljoin(page.url, f.pick("canonical_url", SOURCES["canonical_url"])))
+    # The fetched URL, canonicalised, when the page's own canonical URL is unusable.
+    canonical = site.canonical(f.pick("canonical_url", SOURCES["canonical_url"]) or page.url) or site.canonical(page.url)
     f.canonical_url = canonical
     headline = f.pick("headline", SOURCES["headline"]) or ""
     visible = f.css_text(site.selectors.headline)

@@ -7,6 +7,9 @@ from itemadapter import ItemAdapter
 from newsbot.pipelines import Pipeline
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
+EXTRACTED = "newsbot/extracted"  # articles that reached the pipelines (before any drop)
+EXTRACTED_FIELD = "newsbot/extracted_fields/"  # + field: of those, with a non-empty value
+
 
 def _line(value):
     return normalize_line(value) or None if isinstance(value, str) else value
@@ -38,7 +41,13 @@ def clean_article(adapter: ItemAdapter) -> int:
 
 class CleanTextPipeline(Pipeline):
     def process_item(self, item):
-        removed = clean_article(ItemAdapter(item))
+        adapter = ItemAdapter(item)
+        removed = clean_article(adapter)
         if removed:
             self.stats.inc_value("newsbot/clean/repeated_paragraphs", removed)
+        # Field coverage over what was extracted, before validation drops the records lacking a field.
+        self.stats.inc_value(EXTRACTED)
+        for name, value in adapter.items():
+            if value not in (None, "", [], {}):
+                self.stats.inc_value(EXTRACTED_FIELD + name)
         return item

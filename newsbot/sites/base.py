@@ -10,7 +10,9 @@ from functools import cached_property
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
+from parsel.csstranslator import css2xpath
 
 from newsbot.urls import canonicalize
 
@@ -32,6 +34,9 @@ DEFAULT_LAYERS: Mapping[str, tuple[str, ...]] = {
     "section_name": ("site", "meta", "selector"),
     "source_url": ("selector", "text"),
 }
+
+# Every layer a field may come from (what ``provenance`` can say).
+LAYERS = frozenset({"json-ld", "opengraph", "meta", "selector", "generic", "url", "feed", "site", "crawl", "text"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,33 @@ class Site:
     markers: tuple[str, ...] = ()  # CSS; any one on a page makes it this site's, on any host
     listing_area: str = ""  # CSS of the part of a listing page holding its entries ("" = all of it)
     copies_articles: bool = False  # pages may re-post other sites' articles: newsbot.extract.republish applies
+
+    def __post_init__(self):
+        """A misspelled field or layer, or a malformed selector, fails here, when the module is
+        imported: one error naming every problem, not one per page at crawl time."""
+        problems = [f"layers[{name!r}]: no such field (fields: {', '.join(DEFAULT_LAYERS)})"
+                    for name in self.layers if name not in DEFAULT_LAYERS]
+        problems += [f"layers[{name!r}]: no such layer {layer!r} (layers: {', '.join(sorted(LAYERS))})"
+                     for name, order in self.layers.items() for layer in order if layer not in LAYERS]
+        problems += [f"{where} {css!r}: malformed CSS ({error})" for where, css, error in self._css_errors()]
+        if problems:
+            raise ValueError(f"site module {self.name!r} is invalid: " + "; ".join(problems))
+
+    def _css_errors(self):
+        selectors = self.selectors
+        named = [(f"selectors.{name}", getattr(selectors, name)) for name in Selectors.__dataclass_fields__
+                 if isinstance(getattr(selectors, name), str)]
+        named += [(f"selectors.teasers[{i}].{part}", getattr(teaser, part))
+                  for i, teaser in enumerate(selectors.teasers) for part in ("block", "link", "title")]
+        named += [(name, getattr(self, name)) for name in ("next_page", "card", "card_date", "listing_area")]
+        named += [(f"markers[{i}]", marker) for i, marker in enumerate(self.markers)]
+        for where, css in named:
+            if not css:
+                continue
+            try:
+                css2xpath(css)
+            except SelectorError as error:
+                yield where, css, error
 
     def marks(self, selector) -> bool:
         """True when the parsed page (a parsel Selector) carries one of this site's markers."""

@@ -12,25 +12,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsbot.botwall import BotWallError
 from newsbot.discovery import feed_entries
-from newsbot.extract import Page, extract_article
 from newsbot.extract.dates import parse_datetime
+from newsbot.extract import Page, extract_article
+from newsbot.extract.values import FIXED_PREFIX
 from newsbot.middlewares import RefusedRequest, failure_kind
 from newsbot.sites.base import Site
+from newsbot.spiders.arguments import http_url_argument, parse_max_pages, parse_since, reject_unknown
 from newsbot.state import StateExtension
 from newsbot.urls import origin, rebase
 
 # Articles first: they are what the run is for, and they free memory held by pending requests.
 ARTICLE_PRIORITY, LISTING_PRIORITY = 10, 0
-
-
-def parse_since(value: str | None) -> datetime | None:
-    """``since`` as given on the command line: a date or an ISO datetime (UTC when no offset)."""
-    if not value:
-        return None
-    moment = parse_datetime(value if "T" in value or " " in value else f"{value}T00:00:00")
-    if moment is None:
-        raise ValueError(f"since={value!r} is not a date (expected YYYY-MM-DD or ISO 8601)")
-    return moment
 
 
 def url_fingerprint(url: str) -> int:
@@ -60,12 +52,13 @@ class SiteSectionSpider(scrapy.Spider):
 
     def __init__(self, section: str | None = None, base_url: str | None = None, max_pages=None,
                  since: str | None = None, listing=None, feeds=None, **kwargs):
+        reject_unknown(type(self), kwargs)
         super().__init__(**kwargs)
         self.section = section or self.default_section
-        self.base_url = (base_url or f"https://{self.site.host}").rstrip("/")
+        self.base_url = http_url_argument("base_url", base_url or f"https://{self.site.host}").rstrip("/")
         self.crawl_origin = origin(self.base_url)
         self.public_origin = f"https://{self.site.host}"  # the site's own origin, which the crawl may mirror
-        self.max_pages = int(max_pages) if max_pages not in (None, "", "0") else None
+        self.max_pages = parse_max_pages(max_pages)
         self.since = parse_since(since)
         self.use_listing = flag(listing)
         self.use_feeds = flag(feeds)
@@ -75,6 +68,9 @@ class SiteSectionSpider(scrapy.Spider):
     default_section = ""
 
     async def start(self):
+        if self.site.sections and self.section not in self.site.sections:
+            self.logger.warning("Section %r is not one the %s module lists (%s): crawling it anyway", self.section,
+                                self.site.name, ", ".join(self.site.sections))
         self.logger.info(
             "Crawling section %r of %s at %s (listing pages: %s, feeds: %s, since: %s)",
             self.section, self.site.name, self.base_url,
@@ -203,11 +199,21 @@ class SiteSectionSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         for problem in page.problems:
-            stats.inc_value(f"newsbot/page_problems/{problem}")
+            if problem.startswith(FIXED_PREFIX):  # no layer had a usable value: the field is left null
+                stats.inc_value(f"newsbot/{problem}")
+                self.logger.warning("Fixed %s: no usable value, left empty: %s", problem[len(FIXED_PREFIX):],
+                                    response.url)
+            else:
+                stats.inc_value(f"newsbot/page_problems/{problem}")
         for field, layer in article.provenance.items():
             stats.inc_value(f"newsbot/provenance/{field}/{layer}")
         if self.since and article.published_at and datetime.fromisoformat(article.published_at) < self.since:
             stats.inc_value("newsbot/skipped/before_since")
+            return
+        limit = self.crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
+        if limit and stats.get_value("item_scraped_count", 0) >= limit:
+            # Closing at the limit: pages downloaded meanwhile are not written (nor committed).
+            stats.inc_value("newsbot/skipped/over_item_limit")
             return
         yield article
 

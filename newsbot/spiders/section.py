@@ -15,6 +15,7 @@ from newsbot.listing import is_article_url, next_page_url
 from newsbot.sites import declared_url, site_for_page
 from newsbot.sites.base import Site
 from newsbot.sites.generic import SITE as GENERIC
+from newsbot.spiders.arguments import SpiderArgumentError
 from newsbot.spiders.base import LISTING_PRIORITY, SiteSectionSpider, flag
 from newsbot.urls import origin
 
@@ -34,7 +35,7 @@ class SectionSpider(SiteSectionSpider):
 
     def __init__(self, url: str | None = None, links=None, sitemaps=None, **kwargs):
         if not url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise ValueError(f"the section spider needs -a url=SECTION_URL (an http(s) URL), got {url!r}")
+            raise SpiderArgumentError(f"the section spider needs -a url=SECTION_URL (an http(s) URL), got {url!r}")
         super().__init__(base_url=origin(url), **kwargs)
         # Article sources, each switched off with -a NAME=0: the section page's links (and its
         # next pages), the feeds it announces (-a feeds=0), the sitemaps of robots.txt.

@@ -112,17 +112,19 @@ class StateExtension:
 
     def feed_exporter_closed(self) -> None:
         failed = any(key.startswith("feedexport/failed_count/") for key in self.stats.get_stats())
-        self._finish(output_complete=not failed)
+        # Exported = in a JSON-lines file that is in place: a feed that never opened, a full disk
+        # or a failed rename must not commit what is not there (the files are read back).
+        self._finish(output_complete=not failed, verify_feeds=bool(self._feeds_recorded))
 
     def spider_closed(self) -> None:
         if self._feed_exporter is None:  # no feed: what the pipelines let through is the output
             self._finish(output_complete=True)
 
-    def _finish(self, output_complete: bool) -> None:
+    def _finish(self, output_complete: bool, verify_feeds: bool = False) -> None:
         if self._finished:
             return
         self._finished = True
-        settlement = self.ledger.finish(output_complete)
+        settlement = self.ledger.finish(output_complete, verify_feeds=verify_feeds)
         self._count_settlement("committed", settlement)
         if self.path:
             skipped = {reason: self.stats.get_value(f"newsbot/skipped/{reason}", 0)

@@ -167,20 +167,20 @@ class Ledger:
     def add_feed(self, path: str) -> None:
         self.store.add_feed(self.run, path)
 
-    def finish(self, output_complete: bool) -> Settlement:
-        """Settle this run: everything claimed is exported when the output is complete; else
-        only what its feed files hold."""
-        if output_complete:
+    def finish(self, output_complete: bool, *, verify_feeds: bool = False) -> Settlement:
+        """Settle this run: everything claimed is exported when the output is complete (with
+        ``verify_feeds``: what its feed files hold, read back); else only what they hold."""
+        if output_complete and not verify_feeds:
             exported, released = self.store.settle(self.run)
             self.store.end_run(self.run)
             return Settlement(self.run, exported, released)
-        return self._settle_from_feeds(self.run)
+        return self._settle_from_feeds(self.run, markers_stand=output_complete)
 
-    def _settle_from_feeds(self, run: str) -> Settlement:
+    def _settle_from_feeds(self, run: str, markers_stand: bool = False) -> Settlement:
         claims = self.store.pending(run)
         emitted = claims & exported_in(self.store.feeds(run))
         # A run's dropped-copy markers stand when its output does.
-        markers = {claim for claim in claims if claim[1] == 0} if emitted else set()
+        markers = {claim for claim in claims if claim[1] == 0} if emitted or markers_stand else set()
         exported, released = self.store.settle(run, emitted | markers)
         self.store.end_run(run)
         return Settlement(run, exported, released)

@@ -1,0 +1,34 @@
+"""Load newsbot runs into a pandas DataFrame with real types (Arrow-backed: timezone-aware
+timestamps, lists of strings, structs), typed from the shipped JSON Schema.
+
+    python examples/load_pandas.py output/rt/              # every complete run file there
+    python examples/load_pandas.py output/rt/rt-2024-12-06T08-00-00Z.jsonl.gz
+
+One row per ``id`` (the highest ``version``); only ``*.jsonl`` / ``*.jsonl.gz`` are read.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from newsbot_arrow import read_runs
+
+
+def load(paths: list[str | Path]) -> pd.DataFrame:
+    return read_runs(paths).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    frame = load(argv)
+    print(f"{len(frame)} articles\n{frame.dtypes.to_string()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
