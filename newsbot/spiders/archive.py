@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import scrapy
 
-from newsbot.sites import get_site
+from newsbot.spiders.arguments import SpiderArgumentError, site_argument
 from newsbot.spiders.base import ARTICLE_PRIORITY, LISTING_PRIORITY, SiteSectionSpider
 from newsbot.state import StateExtension
 from newsbot.warc.reader import ReadCounts, read_captures
@@ -70,7 +70,7 @@ def window_day(value: str | None, name: str, default: date) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not a date (expected YYYY-MM-DD)") from None
+        raise SpiderArgumentError(f"{name}={value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 class ArchiveSpider(SiteSectionSpider):
@@ -79,12 +79,12 @@ class ArchiveSpider(SiteSectionSpider):
     def __init__(self, site: str = "rt", archive: str = "wayback", archive_url: str | None = None,
                  data_url: str | None = None, **kwargs):
         if archive not in ARCHIVES:
-            raise ValueError(f"archive={archive!r}: one of {', '.join(ARCHIVES)}")
+            raise SpiderArgumentError(f"archive={archive!r}: one of {', '.join(ARCHIVES)}")
         first = window_day(kwargs.pop("from", None), "from", date(1996, 1, 1))
         last = window_day(kwargs.pop("to", None), "to", datetime.now(timezone.utc).date())
         if first > last:
-            raise ValueError(f"from={first} is after to={last}")
-        self.site = get_site(site)
+            raise SpiderArgumentError(f"from={first} is after to={last}")
+        self.site = site_argument(site)
         super().__init__(**kwargs)
         self.archive = archive
         self.archive_url = (archive_url or ARCHIVES[archive]).rstrip("/")

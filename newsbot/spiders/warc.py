@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 import scrapy
 
 from newsbot.extract import Page
-from newsbot.sites import get_site, site_for_page, site_for_url
+from newsbot.sites import site_for_page, site_for_url
 from newsbot.sites.base import Site
 from newsbot.sites.generic import SITE as GENERIC
+from newsbot.spiders.arguments import SpiderArgumentError, site_argument
 from newsbot.spiders.base import ARTICLE_PRIORITY, SiteSectionSpider
 from newsbot.warc.reader import Capture, ReadCounts, read_captures
 from newsbot.warc.replay import CAPTURE_META, capture_request, stamped
@@ -43,7 +44,7 @@ def warc_sources(path: str) -> list[str]:
     else:
         found = sorted(glob.glob(path)) if glob.has_magic(path) else ([path] if target.is_file() else [])
     if not found:
-        raise ValueError(f"path={path!r}: no WARC file there (a file, a directory of *.warc[.gz], a glob or "
+        raise SpiderArgumentError(f"path={path!r}: no WARC file there (a file, a directory of *.warc[.gz], a glob or "
                          f"an http(s) URL)")
     return found
 
@@ -63,14 +64,14 @@ class WarcSpider(SiteSectionSpider):
         "NEWSBOT_WARC": None,  # what is read is not recorded again
     }
 
-    def __init__(self, path: str | None = None, site: str | None = None, fetched_from: str = "warc", **kwargs):
+    def __init__(self, path: str | None = None, site: str | None = None, base_url: str | None = None, **kwargs):
         if not path:
-            raise ValueError("the warc spider needs -a path=FILE_OR_DIR_OR_GLOB_OR_URL")
-        self.module: Site | None = get_site(site) if site else None
+            raise SpiderArgumentError("the warc spider needs -a path=FILE_OR_DIR_OR_GLOB_OR_URL")
+        self.module: Site | None = site_argument(site) if site else None
         self.site = self.module or GENERIC
-        super().__init__(**kwargs)
+        # Nothing is fetched from base_url: it only names the site's origin (none without a site).
+        super().__init__(base_url=base_url or f"https://{self.site.host or 'warc.invalid'}", **kwargs)
         self.sources = warc_sources(path)
-        self.fetched_from = fetched_from
         self.allowed_domains = None  # archived pages of any host; none is fetched
         self.counts = ReadCounts()
 
@@ -122,7 +123,7 @@ class WarcSpider(SiteSectionSpider):
         return capture_request(capture, self.parse_capture, self.on_error, priority=ARTICLE_PRIORITY)
 
     def parse_capture(self, response):
-        yield from stamped(self.parse_article(response), self.fetched_from, response.meta[CAPTURE_META].captured_at)
+        yield from stamped(self.parse_article(response), "warc", response.meta[CAPTURE_META].captured_at)
 
     def article_site(self, page: Page) -> Site:
         if self.module:
