@@ -85,6 +85,15 @@ def test_the_warc_spider_gives_the_records_of_the_crawl(recorded, tmp_path):
     assert "'newsbot/warc/not_articles': 5" in result.log  # the section page, its "More" pages, the feed
 
 
+def test_reextract_of_a_recorded_crawl_gives_its_records(recorded, tmp_path):
+    records, folder = recorded
+    run = subprocess.run([BIN / "newsbot", "reextract", folder, "--output-dir", tmp_path / "out"],
+                         cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    again = [record for output in sorted((tmp_path / "out").glob("*.jsonl")) for record in read_jsonl(output)]
+    assert without_run_fields(again) == without_run_fields(records)
+
+
 def test_reextract_with_a_state_re_emits_only_changed_articles(tmp_path):
     """An edited page stored in a WARC file: reextract against the state of the first crawl emits
     it as version 2 and counts the others unchanged."""
