@@ -64,6 +64,11 @@ class Listed:
         return datetime.strptime(self.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
 
 
+def preference(capture: Listed) -> tuple:
+    """Usable (200, revisit) before redirects, then the latest first (sorted in reverse)."""
+    return capture.usable, capture.timestamp
+
+
 def window_day(value: str | None, name: str, default: date) -> date:
     if not value:
         return default
@@ -141,7 +146,7 @@ class ArchiveSpider(SiteSectionSpider):
             canonical = self.canonical[article_id]
             if state and state.skip_request(canonical):
                 continue  # exported by an earlier run or backfill (NEWSBOT_STATE): not fetched again
-            ordered = sorted(captures, key=lambda c: (c.usable, c.timestamp), reverse=True)
+            ordered = sorted(captures, key=preference, reverse=True)
             yield self.fetch_request(ordered, canonical, hops=0)
         self.candidates.clear()
 
@@ -254,14 +259,19 @@ class ArchiveSpider(SiteSectionSpider):
 
     def parse_index_page(self, response, api: str):
         self.crawler.stats.inc_value("newsbot/listing/pages")
-        for line in response.text.splitlines():
+        for capture in self.index_entries(response.text, api):
+            self.listed(capture)
+        yield from self.index_page_done()
+
+    def index_entries(self, text: str, api: str):
+        """The captures of a Common Crawl index answer (one JSON object a line); bad lines counted."""
+        for line in text.splitlines():
             try:
                 entry = json.loads(line)
-                self.listed(Listed(entry["url"], entry["timestamp"], entry["status"], entry["filename"],
-                                   int(entry["offset"]), int(entry["length"]), api))
+                yield Listed(entry["url"], entry["timestamp"], entry["status"], entry["filename"],
+                             int(entry["offset"]), int(entry["length"]), api)
             except (ValueError, KeyError, TypeError):
                 self.crawler.stats.inc_value("newsbot/archive/bad_index_lines")
-        yield from self.index_page_done()
 
     def index_failed(self, failure):
         self.on_error(failure)
@@ -310,16 +320,8 @@ class ArchiveSpider(SiteSectionSpider):
                              meta={**response.meta, "hops": hops + 1})
 
     def parse_redirect_target(self, response):
-        targets = []
-        for line in response.text.splitlines():
-            try:
-                entry = json.loads(line)
-                targets.append(Listed(entry["url"], entry["timestamp"], entry["status"], entry["filename"],
-                                      int(entry["offset"]), int(entry["length"]), response.meta["listed"].index_api))
-            except (ValueError, KeyError, TypeError):
-                self.crawler.stats.inc_value("newsbot/archive/bad_index_lines")
-        targets = sorted((t for t in targets if t.usable or t.redirect), key=lambda c: (c.usable, c.timestamp),
-                         reverse=True)
+        targets = sorted((capture for capture in self.index_entries(response.text, response.meta["listed"].index_api)
+                          if capture.usable or capture.redirect), key=preference, reverse=True)
         if not targets:
             if request := self.next_capture(response.request, "redirect_target_not_archived"):
                 yield request
