@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from newsbot_arrow import read_runs
+from newsbot_arrow import command_line, read_runs
 
 
 def load(paths: list[str | Path]) -> pd.DataFrame:
@@ -22,12 +22,7 @@ def load(paths: list[str | Path]) -> pd.DataFrame:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__, file=sys.stderr)
-        return 2
-    frame = load(argv)
-    print(f"{len(frame)} articles\n{frame.dtypes.to_string()}")
-    return 0
+    return command_line(__doc__, argv, load, lambda frame: frame.dtypes.to_string())
 
 
 if __name__ == "__main__":

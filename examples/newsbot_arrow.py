@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -97,3 +98,13 @@ def read_runs(paths: list[str | Path]):
         if known is None or record.get("version", 1) >= known.get("version", 1):
             latest[record["id"]] = record
     return pa.Table.from_pylist([_typed(record, timestamps) for record in latest.values()], schema=schema)
+
+
+def command_line(usage: str, argv: list[str], load, describe) -> int:
+    """The examples' ``main``: load the runs named on the command line and describe the frame."""
+    if not argv:
+        print(usage, file=sys.stderr)
+        return 2
+    frame = load(argv)
+    print(f"{len(frame)} articles\n{describe(frame)}")
+    return 0

@@ -276,8 +276,8 @@ def cmd_extract(args) -> int:
                     except ValueError:
                         entry = None
                     entry = entry if isinstance(entry, dict) else {}
-                    record = {"line": number, "path": entry.get("path"), "url": entry.get("url"),
-                              "error": str(error) if isinstance(error, PageError) else f"{type(error).__name__}: {error}"}
+                    problem = str(error) if isinstance(error, PageError) else f"{type(error).__name__}: {error}"
+                    record = {"line": number, "path": entry.get("path"), "url": entry.get("url"), "error": problem}
                 print(json.dumps(record, ensure_ascii=False), flush=True)
         return 1 if failures else 0
     if not args.page:
@@ -326,8 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="print the article record of saved page(s) as JSON")
     extract.add_argument("page", nargs="?", help="saved page (.html or .html.gz)")
     extract.add_argument("--url", help="the page's URL: chooses the site module, resolves links")
-    extract.add_argument("--batch", help='JSONL manifest of {"path": ..., "url": ...} (relative paths: from the manifest\'s '
-                         'folder); one JSON line out per line, {"error": ...} for one that fails; exit 1 if any did')
+    extract.add_argument("--batch", help='JSONL manifest of {"path": ..., "url": ...} (relative paths: from '
+                         "the manifest's folder); one JSON line out per line, {\"error\": ...} for one that fails; "
+                         "exit 1 if any did")
     extract.set_defaults(func=cmd_extract)
     run = commands.add_parser("run", help="the scheduled job: one crawl -> one output file + run report; "
                               "exit 1 when the crawl did not finish or a monitor failed")

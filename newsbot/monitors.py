@@ -76,18 +76,19 @@ class DropShareMonitor(BaseScrapyMonitor):
 
     @monitors.name("Faulty articles under the allowed share")
     def test_drop_share(self):
-        extracted = self.stats.get(EXTRACTED, 0)
-        if not extracted:
-            self.skipTest("no article extracted")
+        failed = self.stats.get("newsbot/errors/extraction_failed", 0)  # lost before they were extracted
+        attempted = self.stats.get(EXTRACTED, 0) + failed
+        if not attempted:
+            self.skipTest("no article page read")
         limit = self.crawler.settings.getfloat("NEWSBOT_MAX_DROP_SHARE", 0.1)
+        dropped = {reason: count for reason, count in stat_counts(self.stats, "newsbot/dropped/").items()
+                   if reason not in ROUTINE_DROPS}
         problems = []
-        for title, counts in (("dropped", {reason: count for reason, count in
-                                           stat_counts(self.stats, "newsbot/dropped/").items()
-                                           if reason not in ROUTINE_DROPS}),
+        for title, counts in (("dropped", {**({"extraction_failed": failed} if failed else {}), **dropped}),
                               ("fixed", stat_counts(self.stats, "newsbot/fixed/"))):
             total = sum(counts.values())
-            if total / extracted > limit:
-                problems.append(f"{title} {total} of {extracted} ({total / extracted:.0%}): "
+            if total / attempted > limit:
+                problems.append(f"{title} {total} of {attempted} ({total / attempted:.0%}): "
                                 + ", ".join(f"{reason} {count}" for reason, count in counts.items()))
         self.assertFalse(problems, "; ".join(problems) + f" (allowed share {limit:.0%})")
 
@@ -225,7 +226,7 @@ class SpidermonExtension(Spidermon):
     @classmethod
     def from_crawler(cls, crawler):
         extension = super().from_crawler(crawler)
-        crawler.signals.connect(extension._connect_verdict, signal=signals.engine_started)
+        crawler.signals.connect(extension._connect_verdict, signal=signals.spider_closed)
         return extension
 
     def _connect_verdict(self) -> None:

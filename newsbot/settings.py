@@ -5,7 +5,8 @@ from newsbot import __version__
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
 NEWSPIDER_MODULE = "newsbot.spiders"
-COMMANDS_MODULE = "newsbot.commands"  # `scrapy crawl` with one-line usage errors (exit 2)
+COMMANDS_MODULE = "newsbot.commands"  # `scrapy crawl` with one-line usage errors (exit 2); `scrapy parse`
+SPIDER_CONTRACTS = {"newsbot.contracts.PathContract": 10}  # `scrapy check`: @path under the crawl's base_url
 
 # -- politeness: an honest name, robots.txt, few parallel requests, adaptive delay --
 USER_AGENT = f"newsbot/{__version__} (news archive crawler; +https://pypi.org/project/scrapy/)"

@@ -105,3 +105,12 @@ def test_crawl_keeps_articles_with_bad_optional_fields_and_counts_the_fixes(repl
     assert "newsbot/dropped" not in result.log and "extraction_failed" not in result.log
     assert "'newsbot/fixed/image': 1" in result.log
     assert f"Fixed image: no usable value, left empty: {server.base_url}{articles[0].path}" in result.log
+
+
+def test_a_teaser_with_an_unusable_link_is_left_out_not_the_article(replica_site):
+    path = next(a.path for a in replica_site.articles if b"read-more__link" in replica_site.get(a.path)[2])
+    html = re.sub(r'(<a class="read-more__link" href=")[^"]*', r"\1javascript:void(0)",
+                  replica_site.get(path)[2].decode("utf-8"))
+    _, article = extract(html, "https://www.rt.com" + path)
+    stats = survives_the_pipelines(article)  # was: dropped as schema_violation
+    assert stats["newsbot/fixed/related"] == 1 and article.related == []

@@ -192,3 +192,11 @@ def test_a_healthy_run_logs_no_failed_banner_and_a_failed_one_ends_with_one_erro
     block = verdict_block(list(results.values()))
     assert block.splitlines()[0] == "CHECKS FAILED (2 of 7):"
     assert any(line.startswith("  Finish Reason Monitor:") and "shutdown" in line for line in block.splitlines())
+
+
+def test_extraction_failing_on_every_page_fails_the_verdict():
+    stats = {**healthy_stats(), "item_scraped_count": 0, "newsbot/extracted": 0,
+             "newsbot/errors/extraction_failed": 35, "downloader/request_count": 400}
+    failures = failed(run_monitors(stats))
+    assert "dropped 35 of 35" in failures["Drops and fixes"] and "extraction_failed 35" in failures["Drops and fixes"]
+    assert "no article written although 35 article links were found" in failures["Articles written"]

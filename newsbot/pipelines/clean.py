@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem
 
-from newsbot.pipelines import Pipeline
+from newsbot.extract.values import http_url
+from newsbot.pipelines import Pipeline, logger
 from newsbot.text import drop_repeats, join_paragraphs, normalize_line, split_paragraphs
 
 EXTRACTED = "newsbot/extracted"  # articles that reached the pipelines (before any drop)
@@ -29,9 +32,9 @@ def clean_article(adapter: ItemAdapter) -> int:
     adapter["body"] = join_paragraphs(kept)
     adapter["authors"] = _unique_lines(adapter.get("authors"))
     adapter["tags"] = _unique_lines(adapter.get("tags"))
-    adapter["related"] = [
+    adapter["related"] = [  # a teaser without a usable link (javascript:, mailto:) is no related article
         {"url": entry["url"], "headline": _line(entry.get("headline")) or ""}
-        for entry in adapter.get("related") or []
+        for entry in adapter.get("related") or [] if http_url(entry.get("url"), "")
     ]
     image = adapter.get("image")
     if image:
@@ -40,9 +43,32 @@ def clean_article(adapter: ItemAdapter) -> int:
 
 
 class CleanTextPipeline(Pipeline):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.item_limit = crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
+        self.in_flight: set[int] = set()  # items past this pipeline, not yet written or dropped
+        if self.item_limit:
+            for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+                crawler.signals.connect(self.settled, signal=signal)
+
+    def settled(self, item) -> None:
+        self.in_flight.discard(id(item))
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
+        if self.item_limit:
+            if self.stats.get_value("item_scraped_count", 0) + len(self.in_flight) >= self.item_limit:
+                # Closing at CLOSESPIDER_ITEMCOUNT: pages downloaded meanwhile are neither written
+                # nor claimed in the state (a later run exports them); the output stops at the limit.
+                self.stats.inc_value("newsbot/skipped/over_item_limit")
+                raise DropItem(f"over_item_limit: {adapter.get('url')}", log_level="DEBUG")
+            self.in_flight.add(id(item))
+        teasers = len(adapter.get("related") or [])
         removed = clean_article(adapter)
+        if len(adapter["related"]) < teasers:
+            self.stats.inc_value("newsbot/fixed/related")
+            logger.warning("Fixed related: %d teaser(s) without a usable URL left out: %s",
+                           teasers - len(adapter["related"]), adapter.get("url"))
         if removed:
             self.stats.inc_value("newsbot/clean/repeated_paragraphs", removed)
         # Field coverage over what was extracted, before validation drops the records lacking a field.

@@ -55,7 +55,8 @@ class SiteSectionSpider(scrapy.Spider):
         reject_unknown(type(self), kwargs)
         super().__init__(**kwargs)
         self.section = section or self.default_section
-        self.base_url = http_url_argument("base_url", base_url or f"https://{self.site.host}").rstrip("/")
+        base_url = http_url_argument("base_url", base_url) if base_url else f"https://{self.site.host}"
+        self.base_url = base_url.rstrip("/")
         self.crawl_origin = origin(self.base_url)
         self.public_origin = f"https://{self.site.host}"  # the site's own origin, which the crawl may mirror
         self.max_pages = parse_max_pages(max_pages)
@@ -147,7 +148,14 @@ class SiteSectionSpider(scrapy.Spider):
         return self.site
 
     # -- callbacks --
-    def parse_listing(self, response, page: int):
+    def parse(self, response):
+        """What `scrapy parse URL` calls without ``-c``: an article of the section is read as one,
+        any other page as a listing page."""
+        if self.article_canonical(response.url):
+            return self.parse_article(response)
+        return self.parse_listing(response)
+
+    def parse_listing(self, response, page: int = 0):
         if not self.is_html(response):
             return
         found = [request for href in self.listing_links(response)
@@ -209,11 +217,6 @@ class SiteSectionSpider(scrapy.Spider):
             stats.inc_value(f"newsbot/provenance/{field}/{layer}")
         if self.since and article.published_at and datetime.fromisoformat(article.published_at) < self.since:
             stats.inc_value("newsbot/skipped/before_since")
-            return
-        limit = self.crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
-        if limit and stats.get_value("item_scraped_count", 0) >= limit:
-            # Closing at the limit: pages downloaded meanwhile are not written (nor committed).
-            stats.inc_value("newsbot/skipped/over_item_limit")
             return
         yield article
 

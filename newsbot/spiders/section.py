@@ -51,7 +51,7 @@ class SectionSpider(SiteSectionSpider):
                          self.since.isoformat() if self.since else "-")
         yield self.listing_request(self.start_url, 0)
 
-    def parse_listing(self, response, page: int):
+    def parse_listing(self, response, page: int = 0):
         if page == 0 and isinstance(response, TextResponse):
             self.adopt_site(response)
             yield from self.other_sources(response)

@@ -120,7 +120,10 @@ class SqliteStore(ArticleStore):
         try:
             if self.path:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path or "", timeout=busy_timeout, isolation_level=None)
+            # Not bound to the opening thread: `scrapy shell` opens extensions in its main thread and
+            # crawls in a reactor thread. One thread at a time uses the store.
+            self._db = sqlite3.connect(self.path or "", timeout=busy_timeout, isolation_level=None,
+                                       check_same_thread=False)
             if self.path:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
