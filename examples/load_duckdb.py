@@ -40,6 +40,8 @@ COLUMNS = {
     "duplicate_of": "VARCHAR",
     "version": "INTEGER",
     "fetched_at": "TIMESTAMPTZ",
+    "fetched_from": "VARCHAR",
+    "archived_at": "TIMESTAMPTZ",
     "provenance": "MAP(VARCHAR, VARCHAR)",
 }
 

@@ -1,5 +1,6 @@
-"""`newsbot demo | serve | extract | run`: the offline demo, the replica server, one-page
-extraction, and the scheduled-job command (one crawl, one output file and its run report)."""
+"""`newsbot demo | serve | extract | run | reextract`: the offline demo, the replica server, one-page
+extraction, the scheduled-job command (one crawl, one output file and its run report), and
+re-extraction of stored WARC files."""
 
 from __future__ import annotations
 
@@ -94,6 +95,11 @@ def cmd_serve(args) -> int:
     if args.articles and (args.site, args.mode) != ("rt", "normal"):
         print("newsbot serve: --articles scales the RT replica in normal mode only", file=sys.stderr)
         return 2
+    if args.archive:
+        from newsbot.replica.archive import ArchiveReplica
+
+        serve_forever(args.port, ArchiveReplica(ReplicaSite.from_feed()))
+        return 0
     if args.articles:
         print(f"rendering the {args.articles} article pages of the scaled replica ...", file=sys.stderr, flush=True)
         site = ReplicaSite.scaled(args.articles)
@@ -164,6 +170,18 @@ def cmd_run(args) -> int:
     for failure in report["failures"]:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 0 if report["ok"] and crawl.returncode == 0 else 1
+
+
+def cmd_reextract(args) -> int:
+    """Today's extraction over stored pages (WARC files), no network: the ``warc`` spider as a
+    scheduled run; with a state, a changed article is re-emitted with version + 1 and an unchanged
+    one counted (NEWSBOT_REFRESH)."""
+    args.spider = "warc"
+    args.arg = [("path", str(Path(args.path).resolve()) if not args.path.startswith(("http://", "https://"))
+                 else args.path), *args.arg]
+    if args.state:
+        args.setting = [("NEWSBOT_REFRESH", "1"), *args.setting]
+    return cmd_run(args)
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -302,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="wordpress: a republisher of RT's articles (Jannah theme), the seed's page among them")
     serve.add_argument("--articles", type=int, default=0, metavar="N",
                        help="scale replica: the section 'russia' with N articles recombined from the real texts")
+    serve.add_argument("--archive", action="store_true",
+                       help="serve the replica as a web archive (Wayback CDX + raw replay, Common Crawl index + "
+                            "ranged WARC reads) for `scrapy crawl archive -a archive_url=...`")
     serve.set_defaults(func=cmd_serve)
     extract = commands.add_parser("extract", help="print the article record of saved page(s) as JSON")
     extract.add_argument("page", nargs="?", help="saved page (.html or .html.gz)")
@@ -322,6 +343,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
     run.add_argument("--max-bytes", type=int, default=0, help="rotate to a new part file past this size")
     run.set_defaults(func=cmd_run)
+    reextract = commands.add_parser("reextract", help="re-run today's extraction over stored WARC files (no "
+                                    "network); with --state, changed articles are re-emitted with version+1")
+    reextract.add_argument("path", help="a WARC file, a directory of *.warc[.gz] (e.g. NEWSBOT_WARC's), or a glob")
+    reextract.add_argument("--output-dir", default="output/reextract", help="where the output and its report go")
+    reextract.add_argument("--state", help="the state the pages were exported with (NEWSBOT_STATE)")
+    reextract.add_argument("-a", dest="arg", action="append", default=[], type=name_value, metavar="NAME=VALUE",
+                           help="warc spider argument (site=rt, section=russia)")
+    reextract.add_argument("-s", dest="setting", action="append", default=[], type=name_value,
+                           metavar="NAME=VALUE", help="Scrapy setting")
+    reextract.set_defaults(func=cmd_reextract, gzip=False, max_bytes=0)
     return parser
 
 

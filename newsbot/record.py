@@ -34,6 +34,8 @@ class Article:
     duplicate_of: str | None = None  # set on copies kept by NEWSBOT_KEEP_DUPLICATES
     version: int = 1  # 1 on first export; +1 each time a refresh run re-emits it changed
     fetched_at: str = ""
+    fetched_from: str = "live"  # live | wayback | commoncrawl | warc
+    archived_at: str | None = None  # the capture's time, for a page read from an archive
     provenance: dict[str, str] = field(default_factory=dict)
 
 

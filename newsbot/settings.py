@@ -46,6 +46,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Around decompression (590): a false Content-Encoding is dropped, a wrong charset corrected.
     "newsbot.encoding.FalseContentEncodingMiddleware": 595,
     "newsbot.encoding.CharsetMiddleware": 585,
+    # Next to the downloader: records what the server sent (before decompression and redirects).
+    "newsbot.warc.writer.WarcRecorderMiddleware": 950,
+    # Archived captures (the warc spider) answered without a download, after every other process_request.
+    "newsbot.warc.replay.ArchivedResponseMiddleware": 960,
 }
 
 # -- items: clean, validate, de-duplicate (each drop counted as newsbot/dropped/<reason>) --
@@ -140,5 +144,10 @@ ADDONS = {
 NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
 NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"
 NEWSBOT_RUN_KEYS_TTL = 86400  # seconds a run's queue, filter and worker keys outlive its last worker's beat
+
+# -- WARC: NEWSBOT_WARC=DIR records every request/response pair into rotating WARC.gz files
+# (newsbot/warc/); `scrapy crawl warc` and `newsbot reextract` read them back --
+NEWSBOT_WARC = None
+NEWSBOT_WARC_MAX_BYTES = 1_000_000_000
 
 LOG_LEVEL = "INFO"

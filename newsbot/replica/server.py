@@ -99,9 +99,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, with_body: bool) -> None:
         replica: ReplicaServer = self.server.replica
         replica._count(urlsplit(self.path).path)
-        status, content_type, body = replica.site.get(self.path)
+        if respond := getattr(replica.site, "respond", None):  # a site that reads request headers (Range)
+            status, content_type, body, extra = respond(self.path, self.headers)
+        else:
+            (status, content_type, body), extra = replica.site.get(self.path), {}
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in extra.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if with_body:

@@ -72,3 +72,13 @@ def http_url_argument(name: str, value: str) -> str:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise SpiderArgumentError(f"{name}={value!r} is not an http(s) URL (e.g. https://www.example.com)")
     return value
+
+
+def site_argument(name: str):
+    """The site module ``-a site=NAME`` names."""
+    from newsbot.sites import get_site
+
+    try:
+        return get_site(name)
+    except KeyError as error:
+        raise SpiderArgumentError(f"site={name!r}: {error.args[0]}") from None
