@@ -265,3 +265,17 @@ def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):
         server.server_close()
     assert result.returncode == 0, result.log[-3000:]
     assert without_run_fields(result.items) == without_run_fields(records)
+
+
+def test_a_rerun_with_the_state_parses_no_exported_page(recorded, tmp_path):
+    """How a stopped run resumes: the file is read again, but every article exported before is
+    refused by the state before its page is parsed."""
+    records, folder = recorded
+    state = tmp_path / "state.db"
+    first = crawl("warc", tmp_path / "first.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
+    again = crawl("warc", tmp_path / "again.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
+    assert again.returncode == 0 and "All 7 checks passed" in again.log
+    assert len(first.items) == len(records) and again.items == []
+    stats = again.log.split("Dumping Scrapy stats")[-1]
+    assert f"'newsbot/skipped/already_exported': {len(records)}" in stats
+    assert "newsbot/provenance/" not in stats  # no page was extracted

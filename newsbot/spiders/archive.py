@@ -148,8 +148,9 @@ class ArchiveSpider(SiteSectionSpider):
 
     def fetch_request(self, captures: list[Listed], canonical: str, hops: int) -> scrapy.Request:
         """The request for an article's best capture. ``meta["canonical_url"]`` lets the state's
-        SkipExportedMiddleware refuse it when the article was exported before (by any source);
-        unfiltered, as each article is requested once here and its fallbacks share its fingerprint."""
+        SkipExportedMiddleware refuse it when the article was exported before (by any source).
+        Every request of an article (fallbacks, redirect look-ups, the capture) shares that
+        fingerprint and is made once by construction: none goes through the duplicate filter."""
         capture, rest = captures[0], captures[1:]
         meta = {"canonical_url": canonical, "fallbacks": rest, "hops": hops, "listed": capture}
         if self.archive == "wayback":
@@ -303,7 +304,7 @@ class ArchiveSpider(SiteSectionSpider):
                 yield request
         else:
             yield capture_request(capture, self.parse_archived, self.on_error, priority=ARTICLE_PRIORITY,
-                                  canonical_url=response.meta["canonical_url"])
+                                  dont_filter=True, canonical_url=response.meta["canonical_url"])
 
     def redirect_lookup(self, response, capture):
         """A redirect record: its target's captures, looked up in the same crawl's index."""
@@ -317,7 +318,7 @@ class ArchiveSpider(SiteSectionSpider):
         query = {"url": urljoin(capture.url, location), "output": "json"}
         yield scrapy.Request(f"{listed.index_api}?{urlencode(query)}", callback=self.parse_redirect_target,
                              errback=self.capture_failed, priority=ARTICLE_PRIORITY,
-                             meta={**response.meta, "hops": hops + 1})
+                             meta={**response.meta, "hops": hops + 1}, dont_filter=True)
 
     def parse_redirect_target(self, response):
         targets = sorted((capture for capture in self.index_entries(response.text, response.meta["listed"].index_api)

@@ -31,10 +31,10 @@ class ArchivedResponseMiddleware:
                               request=request, flags=[ARCHIVED_FLAG])
 
 
-def capture_request(capture, callback, errback, priority: int = 0, **meta) -> Request:
+def capture_request(capture, callback, errback, priority: int = 0, dont_filter: bool = False, **meta) -> Request:
     """A request that ``ArchivedResponseMiddleware`` answers with ``capture``: never sent, so
     neither robots.txt nor the offsite rule of the archive's hosts applies to its URL."""
-    return Request(capture.url, callback=callback, errback=errback, priority=priority,
+    return Request(capture.url, callback=callback, errback=errback, priority=priority, dont_filter=dont_filter,
                    meta={CAPTURE_META: capture, "dont_redirect": True, "dont_retry": True,
                          "dont_obey_robotstxt": True, "allow_offsite": True, **meta})
 
