@@ -46,8 +46,7 @@ class StateExtension:
         self.ledger = Ledger(open_store(self.path, settings.getdict("NEWSBOT_STATE_BACKENDS")), Fingerprinter(),
                              refresh=settings.getbool("NEWSBOT_REFRESH"),
                              keep_duplicates=settings.getbool("NEWSBOT_KEEP_DUPLICATES"))
-        self._thread = ThreadPool(minthreads=1, maxthreads=1, name="newsbot-state")
-        self._thread.start()
+        self._thread = ThreadPool(minthreads=1, maxthreads=1, name="newsbot-state")  # started by the first call
         self._feed_exporter: FeedExporter | None = None
         self._feeds_recorded: set[str] = set()  # this run's JSON-lines output files
         self._in_flight: dict[int, tuple[str, int]] = {}  # emitted items not yet in the feed
@@ -75,7 +74,17 @@ class StateExtension:
         """A Deferred of ``function(*args)`` run in the state's thread, after every earlier call."""
         from twisted.internet import reactor  # the one Scrapy installed (importing it earlier installs another)
 
+        if not self._thread.started and not self._thread.joined:
+            self._thread.start()
+            # Stopped at engine_stopped, and at the reactor's shutdown whatever happened: a crawl
+            # closed while opening (unwritable output) never sends engine_stopped, and a live
+            # thread of this pool would keep the process from exiting.
+            reactor.addSystemEventTrigger("during", "shutdown", self._stop_thread)
         return threads.deferToThreadPool(reactor, self._thread, function, *args)
+
+    def _stop_thread(self) -> None:
+        if self._thread.started:
+            self._thread.stop()
 
     async def run(self, function, *args) -> Any:
         return await maybe_deferred_to_future(self.call(function, *args))
@@ -185,4 +194,4 @@ class StateExtension:
         try:
             await self.run(self.ledger.close)
         finally:
-            self._thread.stop()
+            self._stop_thread()
