@@ -67,7 +67,7 @@ def test_a_bad_spider_argument_is_one_line_and_exit_2(argument, message):
 def test_an_unknown_spider_is_one_line_and_exit_2():
     done = scrapy_crawl("rtt")
     assert done.returncode == 2 and done.stderr.splitlines()[-1] == "scrapy crawl rtt: no spider named 'rtt'; " \
-                                                                    "spiders: rt, section"
+                                                                    "spiders: archive, rt, section, warc"
 
 
 def test_newsbot_run_checks_spider_arguments_before_crawling(tmp_path):

@@ -107,7 +107,7 @@ def test_an_unknown_spider_is_a_usage_error_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "newsbot.cli", "run", "no-such-spider", "--output-dir",
                            str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["newsbot run: no spider named 'no-such-spider'; spiders: rt, section"]
+    assert done.stderr.splitlines() == ["newsbot run: no spider named 'no-such-spider'; spiders: archive, rt, section, warc"]
 
 
 def test_a_crawl_that_cannot_start_exits_non_zero_without_a_report(tmp_path):
