@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from warcio.warcwriter import WARCWriter
 from conftest import CRAWL_ENV, ROOT, crawl, read_jsonl
 from newsbot.replica import ReplicaServer, ReplicaSite, load_feed
 from newsbot.replica.site import newest_first
-from newsbot.warc.reader import MemberSplitter, ReadCounts, read_captures
+from newsbot.warc.reader import MemberSplitter, read_captures
 
 BIN = Path(sys.executable).parent
 RUN_DEPENDENT = {"fetched_at", "fetched_from", "archived_at"}
@@ -161,9 +162,9 @@ def page(title: str) -> bytes:
 
 
 def read(data: bytes, wanted=lambda url: True, seekable: Path | None = None):
-    counts = ReadCounts()
+    counts = Counter()
     reopen = (lambda offset: _at(seekable, offset)) if seekable else None
-    return list(read_captures(io.BytesIO(data), wanted, counts, reopen=reopen)), counts.counts
+    return list(read_captures(io.BytesIO(data), wanted, counts, reopen=reopen)), counts
 
 
 def _at(path: Path, offset: int):
@@ -240,7 +241,7 @@ def test_any_damage_loses_only_the_members_it_touches(start, length, noise):
         if offset + len(member) <= start or offset >= end:
             untouched.append(f"https://example.org/news/{n}")
         offset += len(member)
-    counts = ReadCounts()
+    counts = Counter()
     found = [url for offset, record in MemberSplitter(io.BytesIO(bytes(data)), counts) if record
              for url in [record.split(b"WARC-Target-URI: ", 1)[1].split(b"\r\n", 1)[0].decode()]]
     assert set(untouched) <= set(found)

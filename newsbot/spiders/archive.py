@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -25,7 +26,7 @@ import scrapy
 
 from newsbot.spiders.arguments import SpiderArgumentError, site_argument
 from newsbot.spiders.base import ARTICLE_PRIORITY, LISTING_PRIORITY, SiteSectionSpider
-from newsbot.warc.reader import ReadCounts, read_captures
+from newsbot.warc.reader import read_captures
 from newsbot.warc.replay import CAPTURE_META, capture_request, stamped
 
 ARCHIVES = {"wayback": "https://web.archive.org", "commoncrawl": "https://index.commoncrawl.org"}
@@ -286,13 +287,13 @@ class ArchiveSpider(SiteSectionSpider):
     def parse_record(self, response):
         """The one WARC record a Range request read: its capture, through the downloader
         middlewares like a fetched page (decompression, charset, bot walls)."""
-        counts = ReadCounts()
+        counts = Counter()
         captures = list(read_captures(io.BytesIO(response.body), lambda url: True, counts))
-        for name, count in counts.counts.items():
+        for name, count in counts.items():
             if name not in ("records", "matched"):
                 self.crawler.stats.inc_value(f"newsbot/archive/{name}", count)
         if not captures:
-            reason = next((name for name in counts.counts if name not in ("records", "matched")), "empty_record")
+            reason = next((name for name in counts if name not in ("records", "matched")), "empty_record")
             if request := self.next_capture(response.request, reason):
                 yield request
             return

@@ -12,6 +12,7 @@ import glob
 import logging
 import time
 import urllib.request
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from newsbot.sites.base import Site
 from newsbot.sites.generic import SITE as GENERIC
 from newsbot.spiders.arguments import SpiderArgumentError, site_argument
 from newsbot.spiders.base import ARTICLE_PRIORITY, SiteSectionSpider
-from newsbot.warc.reader import Capture, ReadCounts, read_captures
+from newsbot.warc.reader import Capture, read_captures
 from newsbot.warc.replay import CAPTURE_META, capture_request, stamped
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class WarcSpider(SiteSectionSpider):
         super().__init__(base_url=base_url or f"https://{self.site.host or 'warc.invalid'}", **kwargs)
         self.sources = warc_sources(path)
         self.allowed_domains = None  # archived pages of any host; none is fetched
-        self.counts = ReadCounts()
+        self.counts = Counter()
 
     default_section = ""
 
@@ -95,12 +96,12 @@ class WarcSpider(SiteSectionSpider):
 
     def log_progress(self) -> None:
         stats = self.crawler.stats
-        for name, count in self.counts.counts.items():
+        for name, count in self.counts.items():
             stats.set_value(f"newsbot/warc/{name}", count)
         elapsed = max(1e-6, (time.time() - stats.get_value("start_time").timestamp()))
         self.logger.info("WARC: %d records scanned (%.0f/s), %d matched, %d articles exported",
-                         self.counts.counts["records"], self.counts.counts["records"] / elapsed,
-                         self.counts.counts["matched"], stats.get_value("item_scraped_count", 0))
+                         self.counts["records"], self.counts["records"] / elapsed,
+                         self.counts["matched"], stats.get_value("item_scraped_count", 0))
 
     def wanted_url(self, url: str) -> bool:
         """Which captures to read, from the record's header alone: the module's article pattern

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Callable, Iterator
 
@@ -40,22 +40,12 @@ class Capture:
     revisit_of: str | None = None  # the original capture's URI, for a resolved revisit record
 
 
-@dataclass
-class ReadCounts:
-    """What reading a file met, for the crawl stats (newsbot/warc/<name>)."""
-
-    counts: Counter = field(default_factory=Counter)
-
-    def add(self, name: str, count: int = 1) -> None:
-        self.counts[name] += count
-
-
 class MemberSplitter:
     """Yields ``(offset, bytes)`` for each gzip member of ``stream``; ``bytes`` is None for a
     broken, truncated or oversized member, after which it resynchronises on the next member
     header. Holds one member (compressed and inflated) and one read buffer in memory."""
 
-    def __init__(self, stream: BinaryIO, counts: ReadCounts):
+    def __init__(self, stream: BinaryIO, counts: Counter):
         self.stream = stream
         self.counts = counts
         self.data = b""  # read, not yet consumed from self.position on
@@ -85,7 +75,7 @@ class MemberSplitter:
                 yield offset, outcome
                 continue
             if not resyncing:  # one count per damaged stretch, however many false starts it holds
-                self.counts.add(outcome or "broken_members")
+                self.counts[outcome or "broken_members"] += 1
                 yield offset, None
             resyncing = True
             self._resync()
@@ -153,24 +143,28 @@ def _length_fits(record: bytes, header: dict[bytes, bytes]) -> bool:
         return False
 
 
-def _capture(record_bytes: bytes, offset: int, counts: ReadCounts) -> Capture | None:
+def _capture(record_bytes: bytes, offset: int, counts: Counter) -> Capture | None:
     """The HTTP response in one WARC record (FastWARC parses it and undoes its encodings)."""
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(record_bytes), parse_http=True, auto_decode="transfer",
                                            record_types=WarcRecordType.response | WarcRecordType.revisit)), None)
         if record is None or record.http_headers is None:
-            counts.add("unparsable_records")
+            counts["unparsable_records"] += 1
             return None
-        body = record.reader.read()
+        return _from_record(record, offset)
     except (OSError, ValueError):
-        counts.add("unparsable_records")
+        counts["unparsable_records"] += 1
         return None
+
+
+def _from_record(record, offset: int) -> Capture:
+    """A FastWARC record (its HTTP message parsed) as a Capture; reads its body."""
     return Capture(url=target_uri(record.headers.get("WARC-Target-URI", "")), captured_at=record.record_date,
                    status=record.http_headers.status_code, headers=list(record.http_headers.items()),
-                   body=body, offset=offset)
+                   body=record.reader.read(), offset=offset)
 
 
-def read_captures(stream: BinaryIO, wanted: Callable[[str], bool], counts: ReadCounts,
+def read_captures(stream: BinaryIO, wanted: Callable[[str], bool], counts: Counter,
                   reopen: Callable[[int], BinaryIO] | None = None) -> Iterator[Capture]:
     """The captures in ``stream`` whose target URI ``wanted`` accepts. Truncated records
     (``WARC-Truncated``) and broken members are skipped and counted. A ``revisit`` record is
@@ -185,17 +179,17 @@ def read_captures(stream: BinaryIO, wanted: Callable[[str], bool], counts: ReadC
     for offset, record in MemberSplitter(stream, counts):
         if record is None:
             continue
-        counts.add("records")
+        counts["records"] += 1
         header = warc_header(record)
         kind = header.get(b"warc-type", b"")
         if kind not in WANTED_TYPES or not wanted(target_uri(header.get(b"warc-target-uri", b"").decode("utf-8", "replace"))):
             continue
-        counts.add("matched")
+        counts["matched"] += 1
         if header.get(b"warc-truncated"):
-            counts.add("truncated_records")
+            counts["truncated_records"] += 1
             continue
         if not _length_fits(record, header):
-            counts.add("length_mismatch")
+            counts["length_mismatch"] += 1
             continue
         if kind == b"revisit":
             capture = _resolve_revisit(header, offset, originals, reopen, counts)
@@ -210,48 +204,44 @@ def read_captures(stream: BinaryIO, wanted: Callable[[str], bool], counts: ReadC
 def _resolve_revisit(header, offset, originals, reopen, counts) -> Capture | None:
     original_offset = originals.get(header.get(b"warc-payload-digest", b""))
     if original_offset is None or reopen is None:
-        counts.add("unresolved_revisits")
+        counts["unresolved_revisits"] += 1
         return None
     with reopen(original_offset) as again:
-        original = next(iter(MemberSplitter(again, ReadCounts())), (None, None))[1]
+        original = next(iter(MemberSplitter(again, Counter())), (None, None))[1]
     capture = _capture(original, original_offset, counts) if original else None
     if capture is None:
-        counts.add("unresolved_revisits")
+        counts["unresolved_revisits"] += 1
         return None
-    counts.add("resolved_revisits")
-    revisit = warc_header_capture_fields(header)
-    return Capture(url=revisit["url"], captured_at=revisit["captured_at"] or capture.captured_at,
+    counts["resolved_revisits"] += 1
+    return Capture(url=target_uri(header.get(b"warc-target-uri", b"").decode("utf-8", "replace")),
+                   captured_at=_warc_date(header) or capture.captured_at,
                    status=capture.status, headers=capture.headers, body=capture.body, offset=offset,
                    revisit_of=capture.url)
 
 
-def warc_header_capture_fields(header: dict[bytes, bytes]) -> dict:
+def _warc_date(header: dict[bytes, bytes]) -> datetime | None:
     date = header.get(b"warc-date", b"").decode("ascii", "replace")
     try:
-        captured_at = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
+        return datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
     except ValueError:
-        captured_at = None
-    return {"url": target_uri(header.get(b"warc-target-uri", b"").decode("utf-8", "replace")),
-            "captured_at": captured_at}
+        return None
 
 
 def _uncompressed_captures(stream, wanted, counts) -> Iterator[Capture]:
     def keep(record) -> bool:
-        counts.add("records")
+        counts["records"] += 1
         return wanted(target_uri(record.headers.get("WARC-Target-URI", "")))
 
     try:
         for record in ArchiveIterator(stream, parse_http=True, auto_decode="transfer", func_filter=keep,
                                       record_types=WarcRecordType.response):
-            counts.add("matched")
+            counts["matched"] += 1
             if record.headers.get("WARC-Truncated"):
-                counts.add("truncated_records")
+                counts["truncated_records"] += 1
                 continue
-            yield Capture(url=target_uri(record.headers.get("WARC-Target-URI", "")), captured_at=record.record_date,
-                          status=record.http_headers.status_code, headers=list(record.http_headers.items()),
-                          body=record.reader.read(), offset=record.stream_pos)
+            yield _from_record(record, record.stream_pos)
     except OSError:
-        counts.add("broken_members")
+        counts["broken_members"] += 1
 
 
 class _Prefixed(io.RawIOBase):
