@@ -24,7 +24,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # no news page is bigger; a larger body is an attack or an error
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# No console to the running crawl (telnet, Scrapy's remote-control HTTP server), no cookie jar; the
+# SwitchedOffComponentsAddon keeps these components from being imported at all
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 COOKIES_ENABLED = False
 
 # -- retries: transient errors are retried, each retry after a back-off (Retry-After honoured) --
@@ -46,8 +49,6 @@ DOWNLOADER_MIDDLEWARES = {
     # Around decompression (590): a false Content-Encoding is dropped, a wrong charset corrected.
     "newsbot.encoding.FalseContentEncodingMiddleware": 595,
     "newsbot.encoding.CharsetMiddleware": 585,
-    # Next to the downloader: records what the server sent (before decompression and redirects).
-    "newsbot.warc.writer.WarcRecorderMiddleware": 950,
     # Archived captures (the warc spider) answered without a download, after every other process_request.
     "newsbot.warc.replay.ArchivedResponseMiddleware": 960,
 }
@@ -136,10 +137,12 @@ NEWSBOT_MAX_GENERIC_SHARE = 0.2  # share of pages whose selector-backed field ca
 # worker of the run NEWSBOT_RUN_NAME (the same for all its workers): scrapy-redis queue and
 # duplicate filter shared through that Redis, and the repeat-run state there too --
 ADDONS = {
+    "newsbot.components.SwitchedOffComponentsAddon": 0,
     # The state as one component: StateExtension, SkipExportedMiddleware, DeduplicatePipeline
     "newsbot.state.addon.StateAddon": 0,
     "newsbot.distributed.addon.DistributedAddon": 0,
     "newsbot.extensions.feeds.FeedFilesAddon": 0,
+    "newsbot.warc.addon.WarcAddon": 0,  # NEWSBOT_WARC=DIR: the WARC recorder (newsbot.warc.writer)
 }
 NEWSBOT_REDIS_URL = None  # e.g. redis://10.0.0.5:6379/0
 NEWSBOT_RUN_NAME = None  # e.g. 2024-12-06T08 from the scheduler; default "run"

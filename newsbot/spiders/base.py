@@ -17,6 +17,7 @@ from newsbot.extract.dates import parse_datetime
 from newsbot.extract import Page, extract_article
 from newsbot.extract.values import FIXED_PREFIX
 from newsbot.middlewares import RefusedRequest, failure_kind
+from newsbot.record import Article
 from newsbot.sites.base import Site
 from newsbot.spiders.arguments import http_url_argument, parse_max_pages, parse_since, reject_unknown
 from newsbot.urls import origin, rebase
@@ -206,15 +207,22 @@ class SiteSectionSpider(scrapy.Spider):
                 yield request
 
     def parse_article(self, response):
+        if article := self.read_article(response):
+            yield article
+
+    def read_article(self, response) -> Article | None:
+        """The article of ``response``, or None (counted). The page is parsed into a tree of its own,
+        not the response's cached one, so the tree (many times the page's size) is freed here, not
+        kept by every response whose item is still in the pipelines."""
         if not self.is_html(response):
-            return
-        page = Page(response.url, response.text, selector=response.selector)
+            return None
+        page = Page(response.url, response.text)
         try:
             article = extract_article(page, self.article_site(page), fetched_at=datetime.now(timezone.utc))
         except Exception as error:  # one broken page must not end the crawl
             self.logger.exception("Extraction failed for %s", response.url)
             self.report_error("extraction_failed", response.url, repr(error), log=False)
-            return
+            return None
         stats = self.crawler.stats
         for problem in page.problems:
             if problem.startswith(FIXED_PREFIX):  # no layer had a usable value: the field is left null
@@ -227,8 +235,8 @@ class SiteSectionSpider(scrapy.Spider):
             stats.inc_value(f"newsbot/provenance/{field}/{layer}")
         if self.since and article.published_at and datetime.fromisoformat(article.published_at) < self.since:
             stats.inc_value("newsbot/skipped/before_since")
-            return
-        yield article
+            return None
+        return article
 
     # -- errors: logged with the URL and counted, never fatal --
     def is_html(self, response) -> bool:

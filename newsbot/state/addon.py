@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrapy.utils.misc import load_object
+from newsbot.components import install_component
 
 # (setting, component, order): the bookkeeping, the skip before download, the admit after the
 # pipelines that clean and validate (100, 200).
@@ -20,4 +20,4 @@ class StateAddon:
 
     def update_settings(self, settings) -> None:
         for setting, path, order in STATE_COMPONENTS:
-            settings.set_in_component_priority_dict(setting, load_object(path), order)
+            install_component(settings, setting, path, order)
