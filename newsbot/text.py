@@ -46,10 +46,17 @@ def drop_repeats(paragraphs: list[str], also: tuple[str, ...] = ()) -> list[str]
     return kept
 
 
-@lru_cache(maxsize=4096)  # the cleaning pipeline compares the very paragraphs extraction just compared
-def normalize_key(text: str) -> str:
+_WORD = re.compile(r"\w+")
+
+
+def text_key(text: str) -> str:
     """Comparison key: case, punctuation and spacing ignored."""
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+# Cached for paragraphs and names: the cleaning pipeline compares the very paragraphs extraction
+# just compared. A whole body goes to ``text_key``: the cache would keep it, and its key, alive.
+normalize_key = lru_cache(maxsize=4096)(text_key)
 
 
 def clean_body(text: str, also_drop: tuple[str, ...] = ()) -> str:

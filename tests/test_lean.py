@@ -52,3 +52,12 @@ def test_switched_off_components_leave_scrapys_lists_and_come_back_when_switched
     on = project_settings(COOKIES_ENABLED=True, REMOTE_CONTROL_ENABLED=True)
     assert COOKIES in on.getwithbase("DOWNLOADER_MIDDLEWARES")
     assert REMOTE_CONTROL in on.getwithbase("EXTENSIONS")
+
+
+def test_a_fingerprinted_body_is_not_kept_by_the_paragraph_key_cache():
+    from newsbot.state import Fingerprinter
+    from newsbot.text import normalize_key
+
+    normalize_key.cache_clear()
+    Fingerprinter().of(" ".join(f"word{number}" for number in range(2000)))
+    assert normalize_key.cache_info().currsize == 0

@@ -18,7 +18,7 @@ from functools import cache
 
 import numpy as np
 
-from newsbot.text import normalize_key
+from newsbot.text import text_key
 
 SHINGLE_WORDS = 5  # shingles of five words: different articles on one story share few of them
 NUM_PERM = 128
@@ -105,7 +105,7 @@ class Fingerprinter:
         }
 
     def of(self, text: str) -> ContentPrint:
-        normalised = normalize_key(text).encode("utf-8")  # words joined by single spaces
+        normalised = text_key(text).encode("utf-8")  # words joined by single spaces
         exact = hashlib.blake2b(normalised, digest_size=16).digest()
         spaces = np.flatnonzero(np.frombuffer(normalised, np.uint8) == SPACE).tolist()
         if len(spaces) + 1 < self.min_words:
