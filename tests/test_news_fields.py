@@ -52,6 +52,21 @@ def test_person_by_given_and_family_name_and_by_reference():
     assert record["authors"] == ["Timo Shihepo"]
 
 
+def test_a_person_named_as_the_site_is_the_site():
+    site_as_person = ld({"author": {"@type": "Person", "name": "Example "}})
+    meta = '<meta name="author" content="Shany Littman">'
+    record = page(site_as_person + meta, url="https://example.de/politik/a-1.html")
+    assert record["authors"] == ["Shany Littman"]
+    assert record["provenance"]["authors"] == "meta"
+
+
+def test_jsonld_hidden_in_a_cdata_section_or_comment_is_read():
+    block = json.dumps({"@type": "NewsArticle", "datePublished": "2024-08-22T12:00:00+02:00"})
+    for wrapped in (f"//<![CDATA[\n{block}\n//]]>", f"<!--\n{block}\n-->"):
+        record = page(f'<script type="application/ld+json">{wrapped}</script>')
+        assert record["published_at"] == "2024-08-22T12:00:00+02:00"
+
+
 def test_published_keeps_the_page_offset_and_prefers_a_stated_one():
     naive = ld({"datePublished": "2023-04-28 18:11:01.0"})
     meta = '<meta property="article:published_time" content="2023-04-28T18:11:01+02:00">'

@@ -62,15 +62,19 @@ class Names:
         key = normalize_key(name)
         if organisation is None:
             organisation = self._is_organisation(key, name)
+        elif not organisation:
+            organisation = self._names_site(key)  # a "Person" named as the site is the site
         target = self.organisations if organisation else self.people
         if key and all(normalize_key(other) != key for other in target):
             target.append(name)
 
     def _is_organisation(self, key: str, name: str) -> bool:
+        return bool(HOST_NAME.match(name)) or self._names_site(key) or bool(ORGANISATION_WORDS.search(name))
+
+    def _names_site(self, key: str) -> bool:
         compact = key.replace(" ", "")
-        return (bool(HOST_NAME.match(name)) or any(compact == site.replace(" ", "") or (len(site) >= 3 and site.replace(" ", "") in compact)
-                    for site in self.site)
-                or bool(ORGANISATION_WORDS.search(name)))
+        return any(compact == site.replace(" ", "") or (len(site) >= 3 and site.replace(" ", "") in compact)
+                   for site in self.site)
 
 
 def _by_id(page: Page, reference: str) -> dict:
