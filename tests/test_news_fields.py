@@ -71,9 +71,22 @@ def test_published_keeps_the_page_offset_and_prefers_a_stated_one():
     naive = ld({"datePublished": "2023-04-28 18:11:01.0"})
     meta = '<meta property="article:published_time" content="2023-04-28T18:11:01+02:00">'
     assert page(naive + meta)["published_at"] == "2023-04-28T18:11:01+02:00"
-    # a time with an offset that states another moment is another event's: not taken
+    # a time with an offset that states another moment is another event's: not taken; the page's
+    # own time without offset is read in its country's zone (a .de page: Berlin's)
     other = '<meta property="article:published_time" content="2023-04-20T09:00:00+02:00">'
-    assert page(naive + other)["published_at"] == "2023-04-28T18:11:01+00:00"
+    assert page(naive + other)["published_at"] == "2023-04-28T18:11:01+02:00"
+
+
+@pytest.mark.parametrize("url, head, expected", [
+    ("https://news.example.de/politik/a-1.html", "", "2023-01-28T18:11:01+01:00"),  # Germany: one time, winter
+    ("https://example.com/politik/a-1.html", '<meta property="og:locale" content="de_AT">', "2023-01-28T18:11:01+01:00"),
+    ("https://example.com/news/a-1.html", '<meta property="og:locale" content="en_US">', "2023-01-28T18:11:01+00:00"),
+    ("https://example.es/news/a-1.html", "", "2023-01-28T18:11:01+00:00"),  # Spain keeps two times: unknown
+    ("https://example.co.uk/news/a-1.html", "", "2023-07-28T18:11:01+01:00"),
+])
+def test_a_time_without_offset_is_the_wall_clock_of_the_page_country(url, head, expected):
+    moment = "2023-07-28 18:11:01" if ".uk" in url else "2023-01-28 18:11:01"
+    assert page(head + ld({"datePublished": moment}), url=url)["published_at"] == expected
 
 
 def test_a_date_alone_gives_way_to_a_timed_value_of_that_day():

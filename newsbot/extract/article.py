@@ -8,8 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from newsbot.extract.authors import Names, byline_names, jsonld_names, text_names
 from newsbot.extract.body import body_text
-from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, parse_datetime, parse_stated, precision,
-                                   same_moment)
+from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, page_zone, parse_datetime, parse_stated,
+                                   precision, same_moment)
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
 from newsbot.extract.headline import clean_title, generic_headline_of
 from newsbot.extract.page import Page
@@ -41,6 +41,9 @@ class _Fields:
         self.copy: CopyText | None = None  # a copy's text after newsbot.extract.republish
         self.text = ""  # once picked: the body, which the language is detected from
         self.organisations: list[tuple[str, list[str]]] = []  # (layer, names) the author sources set aside
+        # Offset-less times: the site's zone, else (a site not known) the page's country's, else UTC.
+        self.zone = site.timezone or page_zone(page.url, [page.html_lang, page.meta.get("og:locale"),
+                                                          _text(self.data.get("inLanguage"))])
 
     def people(self, layer: str, names: Names) -> list[str]:
         """The people ``names`` holds; its organisations are kept for a page that names no person."""
@@ -87,7 +90,7 @@ class _Fields:
         return _unique(text for text in texts if text)
 
     def date(self, value: Any) -> str | None:
-        moment = parse_datetime(value, self.site.selectors.date_formats, self.site.timezone)
+        moment = parse_datetime(value, self.site.selectors.date_formats, self.zone)
         if moment is None:
             if value:
                 self.page.problems.append("date_unparseable")
