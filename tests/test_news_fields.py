@@ -60,6 +60,25 @@ def test_a_person_named_as_the_site_is_the_site():
     assert record["provenance"]["authors"] == "meta"
 
 
+def test_every_author_meta_tag_is_read_and_roles_dropped():
+    head = ('<meta property="article:author" content="Mathias Hagen / Journalist">'
+            '<meta property="article:author" content="Anders Skjerdingstad / Journalist">')
+    assert page(head)["authors"] == ["Mathias Hagen", "Anders Skjerdingstad"]
+    assert page('<meta name="article:author_name" content="Angus Thompson">')["authors"] == ["Angus Thompson"]
+
+
+def test_a_byline_of_one_element_per_author_gives_them_all():
+    byline = ('<address><a rel="author" href="/a/1">Simone Jülicher</a> und '
+              '<a rel="author" href="/a/2">Rainer Grünberg</a></address>')
+    assert page(body=byline)["authors"] == ["Simone Jülicher", "Rainer Grünberg"]
+
+
+def test_a_byline_inside_a_class_word_that_only_contains_a_furniture_word_is_read():
+    byline = '<div class="softbranding"><p class="textauthor">von Oliver Kring</p></div>'
+    assert page(body=byline)["authors"] == ["Oliver Kring"]
+    assert page(body='<div class="article-comments"><p class="author">Jane Roe</p></div>')["authors"] == []
+
+
 def test_jsonld_hidden_in_a_cdata_section_or_comment_is_read():
     block = json.dumps({"@type": "NewsArticle", "datePublished": "2024-08-22T12:00:00+02:00"})
     for wrapped in (f"//<![CDATA[\n{block}\n//]]>", f"<!--\n{block}\n-->"):

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
-from newsbot.extract.authors import Names, byline_names, jsonld_names, text_names
+from newsbot.extract.authors import Names, byline_names, jsonld_names, meta_authors, text_names
 from newsbot.extract.body import body_text
 from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, page_zone, parse_datetime, parse_stated,
                                    precision, same_moment)
@@ -247,8 +247,7 @@ SOURCES: dict[str, dict[str, Source]] = {
     },
     "authors": {
         "json-ld": lambda f: f.people("json-ld", jsonld_names(f.page, f.data.get("author"))),
-        "meta": lambda f: f.people("meta", text_names(f.page, [f.page.meta.get(name) for name in ("author", "article:author")
-                                                                 if f.page.meta.get(name)])),
+        "meta": lambda f: f.people("meta", text_names(f.page, meta_authors(f.page))),
         "selector": lambda f: [name.removeprefix("By ").strip() for name in f.css_texts(f.site.selectors.authors)],
         "generic": lambda f: f.people("generic", byline_names(f.page)),
     },
