@@ -78,6 +78,13 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
         r"\s*([:|]\s*(\S.{0,120})?)?$",
         r"^(« )?previous (post|article|story)\b.{0,60}\bnext (post|article|story)\b",
     ),
+    # notes that this very text appeared elsewhere first or was translated (English, German)
+    "republication notes": (
+        r"\b(this|dieser|dieses) (article|story|piece|post|artikel|beitrag|text)\b.{0,80}\b(originally|first|zuerst|"
+        r"erstmals|ursprünglich|im original)\b.{0,80}\b(appeared|published|ran|erschienen|veröffentlicht)\b",
+        r"\b(read|lest|lesen sie) (the|den) original(artikel\b| article\b)",
+        r"\bmachine[- ]translat|\bmaschinelle übersetzung\b|\b(automatisch|automatisiert) übersetzt\b",
+    ),
     # an offer to pay for the publication: a price per period ("for as little as $3 a month",
     # "for only N$85 a month", "Rs 599 for first year"); tested at any length (ANY_LENGTH): such
     # appeals run long, and a price per period is not a news sentence's way to state a price.
@@ -97,7 +104,7 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
 BOILERPLATE_LINES = {family: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
                      for family, patterns in BOILERPLATE_FAMILIES.items()}
 ANY_LENGTH = {"subscription offers"}  # families whose pattern is tested on paragraphs of any length
-LIST_MARKER = re.compile(r"^[-*•]\s+")
+LIST_MARKER = re.compile(r"^[-*•–—]\s+")
 MAX_KICKER_WORDS = 8
 THIN_SHARE = 0.5
 MIN_TEXT_WORDS = 30  # fewer words than this is no article text: navigation, a title  # a body holding less of the JSON-LD articleBody than this missed the article
