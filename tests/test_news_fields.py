@@ -7,7 +7,7 @@ import json
 import pytest
 
 from newsbot.cli import extract_html
-from newsbot.extract.authors import split_names
+from newsbot.extract.authors import is_byline_line, split_names
 from newsbot.extract.dates import parse_stated
 
 
@@ -77,6 +77,20 @@ def test_a_byline_inside_a_class_word_that_only_contains_a_furniture_word_is_rea
     byline = '<div class="softbranding"><p class="textauthor">von Oliver Kring</p></div>'
     assert page(body=byline)["authors"] == ["Oliver Kring"]
     assert page(body='<div class="article-comments"><p class="author">Jane Roe</p></div>')["authors"] == []
+
+
+@pytest.mark.parametrize("line, byline", [
+    ("Nikita Mazurov", True), ("Nikita Mazurov|Published", True), ("By Nikita Mazurov, Example", True),
+    ("Nikita Mazurov wrote that the post had been deleted.", False),  # a sentence naming the author
+    ("Nikita Mazurovexample", False),  # the name as whole words only
+])
+def test_a_line_of_the_author_names_is_a_byline(line, byline):
+    assert is_byline_line(line, ["Nikita Mazurov"]) is byline
+
+
+def test_the_signature_line_leaves_the_body():
+    record = page(ld({"author": {"@type": "Person", "name": "Nikita Mazurov"}}), "<p>Nikita Mazurov</p>")
+    assert "Nikita Mazurov" not in record["body"]
 
 
 def test_jsonld_hidden_in_a_cdata_section_or_comment_is_read():

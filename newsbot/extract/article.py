@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
-from newsbot.extract.authors import Names, byline_names, jsonld_names, meta_authors, text_names
+from newsbot.extract.authors import Names, byline_names, is_byline_line, jsonld_names, meta_authors, text_names
 from newsbot.extract.body import body_text
 from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, page_zone, parse_datetime, parse_stated,
                                    precision, same_moment)
@@ -322,6 +322,9 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         paragraphs = f.copy.paragraphs
         if f.copy.summary != summary:
             summary, f.provenance["summary"] = f.copy.summary, "text"
+    authors = f.authors()
+    # A body container may hold the byline or the signature: names are no article text.
+    paragraphs = [text for text in paragraphs if not is_byline_line(text, authors)]
     # The lead opens the body only where the page shows it (a meta description may be hidden).
     lead = [summary] if summary and f.provenance.get("summary") in ("selector", "text") else []
     body = f.text = join_paragraphs(drop_repeats(lead + paragraphs, also=(headline,)))
@@ -360,7 +363,7 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         headline=headline,
         summary=summary,
         body=body,
-        authors=f.authors(),
+        authors=authors,
         published_at=f.published(),
         modified_at=f.pick("modified_at", SOURCES["modified_at"]),
         language=_language(f.pick("language", SOURCES["language"])),

@@ -166,3 +166,18 @@ def byline_names(page: Page) -> Names:
                         names.add(name)
             return names
     return names
+
+
+BYLINE_LINE_EXTRA_WORDS = 2  # "By", "Published", a site's name: what a byline line adds to the names
+
+
+def is_byline_line(line: str, authors: list[str]) -> bool:
+    """``line`` is a byline or signature, not article text: it names one of ``authors`` (whole
+    words) and says at most BYLINE_LINE_EXTRA_WORDS words more ("Nikita Mazurov", "Jane Doe|Published")."""
+    words = normalize_key(line).split()
+    for author in authors:
+        name = normalize_key(author).split()
+        for start in range(len(words) - len(name) + 1) if name else ():
+            if words[start:start + len(name)] == name:
+                return len(words) - len(name) <= BYLINE_LINE_EXTRA_WORDS
+    return False
