@@ -126,6 +126,7 @@ def _country_zones() -> dict[str, tuple[str, ...]]:
     return zones
 
 
+@cache
 def country_zone(country: str | None) -> str | None:
     """The zone of ``country`` (ISO code) when the whole country keeps one time now (Germany,
     Poland, Japan), None where it keeps several (the US, Spain with the Canaries) or is unknown."""

@@ -163,10 +163,12 @@ def generic_body(page: Page) -> list[str]:
     return kept
 
 
-def is_boilerplate_line(line: str) -> bool:
+def is_boilerplate_line(line: str, keep: frozenset[str] = frozenset()) -> bool:
+    """``line`` is page furniture by one of the families (those named in ``keep`` aside)."""
     line = LIST_MARKER.sub("", line)
     short = len(line.split()) <= SHORT_LINE_WORDS
-    return any(pattern.search(line) for family, pattern in BOILERPLATE_LINES.items() if short or family in ANY_LENGTH)
+    return any(pattern.search(line) for family, pattern in BOILERPLATE_LINES.items()
+               if family not in keep and (short or family in ANY_LENGTH))
 
 
 def _main_text(page: Page) -> etree._Element | None:
