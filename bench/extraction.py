@@ -1,6 +1,6 @@
 """Score newsbot's extraction on both benchmarks' development halves, beside trafilatura.
 
-    python bench/extraction.py [--only article|news] [--worst N] [--part tuning|held-out] [--ablate]
+    python bench/extraction.py [--only article|news] [--worst N] [--part tuning|held-out] [--ablate] [--no-jsonld]
 
 Two benchmarks under ``../shared/benchmarks`` (see their READMEs for the metrics):
 
@@ -16,6 +16,9 @@ of the site's name: rules are tuned looking at the tuning part's errors only (``
 only those), and the held-out part tells how they generalise; the gap is printed per field.
 ``--ablate`` turns each generic boilerplate rule off in turn and prints the pages and sites it
 helps on (a rule is kept only when it helps on pages of at least three sites).
+``--no-jsonld`` scores the pages with their JSON-LD blocks removed: how the layers below
+structured data (meta tags, bylines, <time>, <title>/<h1>, the text) do on the many pages that
+state less, judged on the tuning part like any rule.
 Exits 1 when a page fails in newsbot (an exception, or an empty body).
 """
 
@@ -25,6 +28,7 @@ import argparse
 import hashlib
 import json
 import logging
+import re
 import sys
 import time
 import unicodedata
@@ -49,6 +53,7 @@ NEWS = SHARED / "news-fields"
 PARTS = ("tuning", "held-out")
 FIELDS = ("body", "headline", "published_at", "authors")
 SAME_INSTANT_SECONDS = 60
+JSONLD_BLOCK = re.compile(r"<script[^>]*application/ld\+json[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
@@ -257,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=0, metavar="N", help="list newsbot's errors on --part")
     parser.add_argument("--part", choices=PARTS, default="tuning", help="the part --worst and --ablate look at")
     parser.add_argument("--ablate", action="store_true", help="measure each generic boilerplate rule")
+    parser.add_argument("--no-jsonld", action="store_true", help="score the pages with their JSON-LD removed")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # extractors log every thin page; the tables are the output
     benchmarks = {"article-extraction": (article_pages, ("body", "body P", "body R")),
@@ -264,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         benchmarks = {name: spec for name, spec in benchmarks.items() if name.startswith(args.only)}
     loaded = {name: loader() for name, (loader, _) in benchmarks.items()}
+    if args.no_jsonld:
+        for page in (page for pages in loaded.values() for page in pages):
+            page.html = JSONLD_BLOCK.sub("", page.html)
     if args.ablate:
         pages = [page for chosen in loaded.values() for page in chosen if page.part == args.part]
         print(*ablation(pages), sep="\n")

@@ -99,6 +99,11 @@ def test_linked_product_headings_followed_by_prose_stay():
     "Updated: Nov. 19, 2019 at 10:00", "November 19, 2019 / 12:21 AM / Updated 14 hours ago",
     "Listen: https://example.com/podcast", "paul.takahashi@example.com", "Mehr zum Thema", "Lire aussi :",
     "« Previous Post Next Post »", "Getty Images", "This slideshow requires JavaScript.",
+    "Subscribe Now!", "Get in-depth reporting and opinions for only N$85 a month.",
+    'Dieser Artikel ist zuerst bei "Capital" erschienen.', "This story originally appeared in Grist.",
+    "Lest den Originalartikel auf Englisch hier.", "– additional reporting by Jane Roe",
+    # an offer to pay is dropped at any length
+    "We don't have ads, so we depend on our members. " * 10 + "Become one for as little as $3 or $5 a month.",
 ])
 def test_boilerplate_lines(line):
     assert is_boilerplate_line(line)
@@ -111,6 +116,8 @@ def test_boilerplate_lines(line):
     "readers who sign up for the weekly edition now outnumber print subscribers by two to one, a first.",
     "Related to this, the ministry said on Friday that it would publish the figures next month.",
     "More than 200 people were arrested.",
+    "Netflix raised the price of its basic plan to $15.49 a month on Tuesday, the company said.",
+    "The study was first published in 2019 by a researcher who later ran for office.",
 ])
 def test_article_lines_are_not_boilerplate(line):
     assert not is_boilerplate_line(line)

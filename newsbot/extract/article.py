@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
-from newsbot.extract.authors import Names, byline_names, jsonld_names, text_names
+from newsbot.extract.authors import Names, byline_names, is_byline_line, jsonld_names, meta_authors, text_names
 from newsbot.extract.body import body_text
-from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, parse_datetime, parse_stated, precision,
-                                   same_moment)
+from newsbot.extract.dates import (TIMED_WITH_OFFSET, iso, is_plausible, page_zone, parse_datetime, parse_stated,
+                                   precision, same_moment)
 from newsbot.extract.generic import detected_language, generic_body, generic_headline, generic_published
 from newsbot.extract.headline import clean_title, generic_headline_of
 from newsbot.extract.page import Page
@@ -41,6 +41,9 @@ class _Fields:
         self.copy: CopyText | None = None  # a copy's text after newsbot.extract.republish
         self.text = ""  # once picked: the body, which the language is detected from
         self.organisations: list[tuple[str, list[str]]] = []  # (layer, names) the author sources set aside
+        # Offset-less times: the site's zone, else (a site not known) the page's country's, else UTC.
+        self.zone = site.timezone or page_zone(page.url, [page.html_lang, page.meta.get("og:locale"),
+                                                          _text(self.data.get("inLanguage"))])
 
     def people(self, layer: str, names: Names) -> list[str]:
         """The people ``names`` holds; its organisations are kept for a page that names no person."""
@@ -87,7 +90,7 @@ class _Fields:
         return _unique(text for text in texts if text)
 
     def date(self, value: Any) -> str | None:
-        moment = parse_datetime(value, self.site.selectors.date_formats, self.site.timezone)
+        moment = parse_datetime(value, self.site.selectors.date_formats, self.zone)
         if moment is None:
             if value:
                 self.page.problems.append("date_unparseable")
@@ -244,8 +247,7 @@ SOURCES: dict[str, dict[str, Source]] = {
     },
     "authors": {
         "json-ld": lambda f: f.people("json-ld", jsonld_names(f.page, f.data.get("author"))),
-        "meta": lambda f: f.people("meta", text_names(f.page, [f.page.meta.get(name) for name in ("author", "article:author")
-                                                                 if f.page.meta.get(name)])),
+        "meta": lambda f: f.people("meta", text_names(f.page, meta_authors(f.page))),
         "selector": lambda f: [name.removeprefix("By ").strip() for name in f.css_texts(f.site.selectors.authors)],
         "generic": lambda f: f.people("generic", byline_names(f.page)),
     },
@@ -320,6 +322,9 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         paragraphs = f.copy.paragraphs
         if f.copy.summary != summary:
             summary, f.provenance["summary"] = f.copy.summary, "text"
+    authors = f.authors()
+    # A body container may hold the byline or the signature: names are no article text.
+    paragraphs = [text for text in paragraphs if not is_byline_line(text, authors)]
     # The lead opens the body only where the page shows it (a meta description may be hidden).
     lead = [summary] if summary and f.provenance.get("summary") in ("selector", "text") else []
     body = f.text = join_paragraphs(drop_repeats(lead + paragraphs, also=(headline,)))
@@ -358,7 +363,7 @@ def extract_article(page: Page, site: Site, *, fetched_at: datetime | None = Non
         headline=headline,
         summary=summary,
         body=body,
-        authors=f.authors(),
+        authors=authors,
         published_at=f.published(),
         modified_at=f.pick("modified_at", SOURCES["modified_at"]),
         language=_language(f.pick("language", SOURCES["language"])),

@@ -36,7 +36,10 @@ MAX_NAME_WORDS = 5
 # comments, quotes, teasers or related lists.
 BYLINE = ('//*[@itemprop="author" or @rel="author" or contains(translate(@class, "AB", "ab"), "author") '
           'or contains(translate(@class, "B", "b"), "byline")]')
-NOT_BYLINE = re.compile(r"comment|quote|teaser|related|avatar|image|photo|bio|more|list-title|social|brand", re.IGNORECASE)
+# Matched at the start of a class name's word ("article-comments", "postAvatar"), never inside
+# one ("softbranding", "timeline-more" aside).
+NOT_BYLINE = re.compile(r"(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))"
+                        r"(?i:comment|quote|teaser|related|avatar|image|photo|bio|more|list-title|social|brand)")
 
 
 def split_names(text: str) -> list[str]:
@@ -62,15 +65,35 @@ class Names:
         key = normalize_key(name)
         if organisation is None:
             organisation = self._is_organisation(key, name)
+        elif not organisation:
+            organisation = self._names_site(key)  # a "Person" named as the site is the site
         target = self.organisations if organisation else self.people
         if key and all(normalize_key(other) != key for other in target):
             target.append(name)
 
     def _is_organisation(self, key: str, name: str) -> bool:
+        return bool(HOST_NAME.match(name)) or self._names_site(key) or bool(ORGANISATION_WORDS.search(name))
+
+    def _names_site(self, key: str) -> bool:
         compact = key.replace(" ", "")
-        return (bool(HOST_NAME.match(name)) or any(compact == site.replace(" ", "") or (len(site) >= 3 and site.replace(" ", "") in compact)
-                    for site in self.site)
-                or bool(ORGANISATION_WORDS.search(name)))
+        return any(compact == site.replace(" ", "") or (len(site) >= 3 and site.replace(" ", "") in compact)
+                   for site in self.site)
+
+
+# Meta tags naming the author: the standard ones, then the analytics tags news CMSs fill for
+# the same purpose. One tag per author is common, so every tag of each name is read.
+AUTHOR_META = ("author", "article:author", "article:author_name", "dc.creator", "parsely-author", "sailthru.author",
+               "cxenseparse:author")
+
+
+def meta_authors(page: Page) -> list[str]:
+    """The values of every author meta tag, in the order of ``AUTHOR_META``."""
+    values = []
+    for name in AUTHOR_META:
+        values += page.selector.root.xpath("//meta[translate(@name, $upper, $lower) = $name or "
+                                           "translate(@property, $upper, $lower) = $name]/@content",
+                                           upper="ABCDEFGHIJKLMNOPQRSTUVWXYZ", lower="abcdefghijklmnopqrstuvwxyz", name=name)
+    return [value.strip() for value in values if value.strip()]
 
 
 def _by_id(page: Page, reference: str) -> dict:
@@ -136,5 +159,25 @@ def byline_names(page: Page) -> Names:
         for name in split_names(text):
             names.add(name)
         if names.people:
+            # One element per author: the sibling author elements name the others.
+            for sibling in element.itersiblings():
+                if sibling in bylines and sibling not in outer and sibling.tag == element.tag:
+                    for name in split_names(normalize_line(" ".join(sibling.itertext()))):
+                        names.add(name)
             return names
     return names
+
+
+BYLINE_LINE_EXTRA_WORDS = 2  # "By", "Published", a site's name: what a byline line adds to the names
+
+
+def is_byline_line(line: str, authors: list[str]) -> bool:
+    """``line`` is a byline or signature, not article text: it names one of ``authors`` (whole
+    words) and says at most BYLINE_LINE_EXTRA_WORDS words more ("Nikita Mazurov", "Jane Doe|Published")."""
+    words = normalize_key(line).split()
+    for author in authors:
+        name = normalize_key(author).split()
+        for start in range(len(words) - len(name) + 1) if name else ():
+            if words[start:start + len(name)] == name:
+                return len(words) - len(name) <= BYLINE_LINE_EXTRA_WORDS
+    return False

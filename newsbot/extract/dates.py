@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew and time zones, not more
@@ -17,8 +22,8 @@ ZONE_OFFSETS = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET"
 ZONE_SUFFIX = re.compile(r"\s*\(?(?P<name>[A-Za-z]{1,5})\)?$")
 
 
-def parse_datetime(value: str | None, formats: tuple[str, ...] = (), tz: str = "UTC") -> datetime | None:
-    """An aware datetime from ISO 8601, RFC 822 or one of ``formats``; naive times are in ``tz``."""
+def parse_datetime(value: str | None, formats: tuple[str, ...] = (), tz: str | None = "UTC") -> datetime | None:
+    """An aware datetime from ISO 8601, RFC 822 or one of ``formats``; naive times are in ``tz`` (None: UTC)."""
     if not value or not isinstance(value, str):
         return None
     text = " ".join(value.split())
@@ -26,7 +31,7 @@ def parse_datetime(value: str | None, formats: tuple[str, ...] = (), tz: str = "
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc if tz == "UTC" else ZoneInfo(tz))
+        parsed = parsed.replace(tzinfo=timezone.utc if tz in (None, "UTC") else ZoneInfo(tz))
     return parsed
 
 
@@ -97,3 +102,49 @@ def is_plausible(moment: datetime, founded: date, now: datetime | None = None) -
 def iso(moment: datetime) -> str:
     """ISO 8601 with an explicit offset, seconds precision ("+00:00", never "Z")."""
     return moment.replace(microsecond=0).isoformat()
+
+
+# -- the page's local time: a time without offset is the wall clock of the publisher's country --
+_LANGUAGE_REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.IGNORECASE)
+_COUNTRY_OF_TLD = {"uk": "GB"}  # the one ccTLD that is not the country's ISO 3166 code
+
+
+@cache
+def _country_zones() -> dict[str, tuple[str, ...]]:
+    """ISO 3166 country code -> its time zones, from the IANA database's zone.tab (the tzdata
+    package's copy, else the system's)."""
+    try:
+        text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        found = [Path(folder) / "zone.tab" for folder in zoneinfo.TZPATH if (Path(folder) / "zone.tab").is_file()]
+        text = found[0].read_text("utf-8") if found else ""
+    zones: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and not line.startswith("#"):
+            zones[fields[0]] = zones.get(fields[0], ()) + (fields[2],)
+    return zones
+
+
+@cache
+def country_zone(country: str | None) -> str | None:
+    """The zone of ``country`` (ISO code) when the whole country keeps one time now (Germany,
+    Poland, Japan), None where it keeps several (the US, Spain with the Canaries) or is unknown."""
+    zones = _country_zones().get((country or "").upper(), ())
+    if not zones:
+        return None
+    now = datetime.now()
+    # One time: every zone of the country has the same offset now and half a year on (summer time).
+    offsets = {tuple(ZoneInfo(zone).utcoffset(moment) for moment in (now, now + timedelta(days=182))) for zone in zones}
+    return zones[0] if len(offsets) == 1 else None
+
+
+def page_zone(url: str, languages: list[str | None]) -> str | None:
+    """The time zone a page's offset-less times are in: the country of its language's region
+    ("de-AT", "de_CH"), else of its host's country-code domain, when that country keeps one time."""
+    for language in languages:
+        region = _LANGUAGE_REGION.match(language or "")
+        if region:
+            return country_zone(region.group(1))
+    tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1].lower()
+    return country_zone(_COUNTRY_OF_TLD.get(tld, tld)) if len(tld) == 2 else None

@@ -31,6 +31,7 @@ CITATION = re.compile(r"^\[\d+\]")  # a numbered reference: linked, but article 
 
 MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = rf"({MONTH} \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}|\d{{1,2}}(st|nd|rd|th)? {MONTH},? \d{{4}}|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}})"
+PRICE = r"\S{0,4} ?\d[\d.,]*( ?\S{0,4})?"  # "$3", "N$85", "Rs 599", "4,99 €"
 # Lines that are never article text, whatever the site, by family: each family is one pattern of
 # page furniture (stated in several languages where the benchmarks show them) and is kept only
 # while it helps on pages of at least three sites (`python bench/extraction.py --ablate`).
@@ -77,6 +78,21 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
         r"\s*([:|]\s*(\S.{0,120})?)?$",
         r"^(« )?previous (post|article|story)\b.{0,60}\bnext (post|article|story)\b",
     ),
+    # notes that this very text appeared elsewhere first or was translated (English, German)
+    "republication notes": (
+        r"\b(this|dieser|dieses) (article|story|piece|post|artikel|beitrag|text)\b.{0,80}\b(originally|first|zuerst|"
+        r"erstmals|ursprünglich|im original)\b.{0,80}\b(appeared|published|ran|erschienen|veröffentlicht)\b",
+        r"\b(read|lest|lesen sie) (the|den) original(artikel\b| article\b)",
+        r"\bmachine[- ]translat|\bmaschinelle übersetzung\b|\b(automatisch|automatisiert) übersetzt\b",
+    ),
+    # an offer to pay for the publication: a price per period ("for as little as $3 a month",
+    # "for only N$85 a month", "Rs 599 for first year"); tested at any length (ANY_LENGTH): such
+    # appeals run long, and a price per period is not a news sentence's way to state a price.
+    "subscription offers": (
+        rf"\bfor (only|just|as little as) {PRICE}( (or|to) {PRICE})? ((a|per|each) (month|year|week)|for (the )?first "
+        r"(month|year))\b",
+        r"^(subscribe|abonnieren|abonnez-vous)( now| today| here| jetzt)?\s*[.!]*$",
+    ),
     "time stamps": (
         r"^(updated|published|posted|last modified|aktualisiert|veröffentlicht|stand)( on| at| am)?\s*:?\s*\S.{0,40}\d",
         rf"^(\w+,? )?{DATE}\b.{{0,60}}$",
@@ -87,7 +103,8 @@ BOILERPLATE_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 BOILERPLATE_LINES = {family: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
                      for family, patterns in BOILERPLATE_FAMILIES.items()}
-LIST_MARKER = re.compile(r"^[-*•]\s+")
+ANY_LENGTH = {"subscription offers"}  # families whose pattern is tested on paragraphs of any length
+LIST_MARKER = re.compile(r"^[-*•–—]\s+")
 MAX_KICKER_WORDS = 8
 THIN_SHARE = 0.5
 MIN_TEXT_WORDS = 30  # fewer words than this is no article text: navigation, a title  # a body holding less of the JSON-LD articleBody than this missed the article
@@ -146,9 +163,12 @@ def generic_body(page: Page) -> list[str]:
     return kept
 
 
-def is_boilerplate_line(line: str) -> bool:
+def is_boilerplate_line(line: str, keep: frozenset[str] = frozenset()) -> bool:
+    """``line`` is page furniture by one of the families (those named in ``keep`` aside)."""
     line = LIST_MARKER.sub("", line)
-    return len(line.split()) <= SHORT_LINE_WORDS and any(pattern.search(line) for pattern in BOILERPLATE_LINES.values())
+    short = len(line.split()) <= SHORT_LINE_WORDS
+    return any(pattern.search(line) for family, pattern in BOILERPLATE_LINES.items()
+               if family not in keep and (short or family in ANY_LENGTH))
 
 
 def _main_text(page: Page) -> etree._Element | None:

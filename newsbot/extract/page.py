@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +19,8 @@ MAX_JSONLD_CHARS = 1_000_000  # a larger block is hostile or broken; skip it rat
 # block is hostile (or broken) and skipped whole, so no field is taken from it.
 MAX_JSONLD_DEPTH = 32
 MAX_JSONLD_STRING = 200_000
+# Script bodies hidden from old parsers: "//<![CDATA[ ... //]]>" (XHTML templates) or "<!-- ... -->".
+SCRIPT_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 
 
 class Page:
@@ -42,7 +45,7 @@ class Page:
                 self.problems.append("jsonld_too_large")
                 continue
             try:
-                data = json.loads(raw, strict=False)
+                data = json.loads(SCRIPT_WRAPPER.sub("", raw), strict=False)
             except (ValueError, RecursionError):
                 self.problems.append("jsonld_invalid")
                 continue

@@ -37,6 +37,8 @@ CHROME_LINES = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     r"^write an? email to us!?$",
     r"^(?:похожие статьи|related (?:articles|posts))$",
 ))
+# Boilerplate families a copy keeps: the original's note of where it first appeared is its text.
+COPY_KEEPS = frozenset({"republication notes"})
 
 
 def split_glued_headline(text: str, headline: str) -> str | None:
@@ -131,8 +133,9 @@ def clean_copy(paragraphs: list[str], headline: str, summary: str | None,
             del paragraphs[index]
             break
     # What is never article text on any site (newsbot.extract.generic), once teasers and the
-    # source line, which those rules would also drop, have given their links.
-    paragraphs = [text for text in paragraphs if not is_boilerplate_line(text)]
+    # source line, which those rules would also drop, have given their links. The original's
+    # own note of where it first appeared stays: a copy's body is the original's, word for word.
+    paragraphs = [text for text in paragraphs if not is_boilerplate_line(text, keep=COPY_KEEPS)]
     return CopyText(paragraphs, summary, related, source_link)
 
 

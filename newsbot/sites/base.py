@@ -78,7 +78,7 @@ class Site:
     mirrors: tuple[str, ...] = ()  # hosts serving the same articles
     language: str | None = None
     founded: date = date(1994, 1, 1)  # dates before this are wrong
-    timezone: str = "UTC"  # of visible dates that carry no offset
+    timezone: str | None = "UTC"  # of visible dates that carry no offset; None: the page's country's
     article_path: re.Pattern[str] = re.compile(r"^/(?P<section>[^/]+)/.+")
     skip_paths: re.Pattern[str] | None = None
     sections: Mapping[str, str] = field(default_factory=dict)  # slug -> label

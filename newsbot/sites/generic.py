@@ -8,6 +8,7 @@ SITE = Site(
     name="generic",
     host="",
     article_path=re.compile(r"^/(?P<section>[^/]+)/.+"),
+    timezone=None,  # a time without offset: the page's country's (newsbot.extract.dates.page_zone)
     selectors=Selectors(
         headline="h1",
         published="time[datetime]",
