@@ -8,6 +8,7 @@ import dataclasses
 import gzip
 import io
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -224,6 +225,42 @@ def test_records_of_unwanted_urls_are_not_parsed():
     assert len(captures) == 3 and counts["records"] == 6 and counts["matched"] == 3
 
 
+def test_an_unwanted_member_is_passed_over_from_its_header_alone():
+    """Past its WARC header, an unwanted member is not inflated: damage there is not even seen
+    (a wanted one with the same damage is counted broken), and the records after it are read."""
+    noise = random.Random(5).randbytes(3000).hex()  # members longer than the piece a header is read from
+    parts = build(*(response_record(WRITER, f"https://example.org/{kind}/{n}", page(f"{kind} {n} {noise}"))
+                    for n in range(3) for kind in ("news", "sport")))
+    damaged = [bytearray(part) for part in parts]
+    for part in damaged[1], damaged[2]:  # sport/0 (unwanted) and news/1 (wanted), near their ends
+        part[-30:-22] = b"\xff" * 8
+    captures, counts = read(b"".join(map(bytes, damaged)), wanted=lambda url: "/news/" in url)
+    assert [capture.url for capture in captures] == ["https://example.org/news/0", "https://example.org/news/2"]
+    assert counts["broken_members"] == 1 and counts["records"] == 5
+    ends = [capture.end for capture in captures]
+    assert ends == [len(parts[0]), sum(map(len, parts[:5]))]  # where the next record starts
+
+
+def test_a_read_started_at_a_record_boundary_gives_the_records_from_there():
+    parts = build(*(response_record(WRITER, f"https://example.org/news/{n}", page(f"story {n}")) for n in range(4)))
+    start = len(parts[0]) + len(parts[1])
+    counts = Counter()
+    captures = list(read_captures(io.BytesIO(b"".join(parts)[start:]), lambda url: True, counts, start=start))
+    assert [(capture.url, capture.offset) for capture in captures] == [
+        ("https://example.org/news/2", start), ("https://example.org/news/3", start + len(parts[2]))]
+    assert counts["records"] == 2
+
+
+def test_an_uncompressed_warc_file_is_read_from_a_stream():
+    """FastWARC seeks even on a stream: a network stream only reads forward, which is enough."""
+    records = [response_record(WRITER, f"https://example.org/{kind}/{n}", page(f"{kind} {n}"))
+               for n in range(3) for kind in ("news", "sport")]
+    plain = b"".join(gzip.decompress(member) for member in build(*records))
+    captures, counts = read(plain, wanted=lambda url: "/news/" in url)
+    assert [capture.url for capture in captures] == [f"https://example.org/news/{n}" for n in range(3)]
+    assert counts["records"] == 6 and captures[1].body == page("news 1")
+
+
 CORPUS = build(*(response_record(WRITER, f"https://example.org/news/{n}", page(f"story {n}" * (n + 1)))
                  for n in range(8)))
 
@@ -245,6 +282,10 @@ def test_any_damage_loses_only_the_members_it_touches(start, length, noise):
     found = [url for offset, record in MemberSplitter(io.BytesIO(bytes(data)), counts) if record
              for url in [record.split(b"WARC-Target-URI: ", 1)[1].split(b"\r\n", 1)[0].decode()]]
     assert set(untouched) <= set(found)
+    # Passing over unwanted members from their headers (every odd one) loses no wanted one either.
+    even = {f"https://example.org/news/{n}" for n in range(0, len(CORPUS), 2)}
+    captures, _ = read(bytes(data), wanted=lambda url: url in even)
+    assert set(untouched) & even <= {capture.url for capture in captures}
 
 
 def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):

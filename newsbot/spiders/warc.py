@@ -106,8 +106,12 @@ class WarcSpider(SiteSectionSpider):
     def wanted_url(self, url: str) -> bool:
         """Which captures to read, from the record's header alone: the module's article pattern
         (and section) when a site is given; else anything that may be a page."""
-        if self.module:  # the path pattern first: most records are other sites' pages
-            return bool(self.site.article_match(url)) and bool(self.article_canonical(url))
+        if self.module:  # the raw path first: most records are other sites' pages (canonicalizing costs more)
+            match = self.site.article_match(url)
+            section = match and match.groupdict().get("section")
+            if not match or (self.section and section and "%" not in section and section != self.section):
+                return False  # another section: canonical spelling changes only escapes and slashes
+            return bool(self.article_canonical(url))
         return not urlsplit(url).path.lower().endswith(NOT_PAGES)
 
     def article_canonical(self, url: str) -> str | None:
