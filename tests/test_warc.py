@@ -10,8 +10,10 @@ import io
 import json
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,8 +23,9 @@ from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import CRAWL_ENV, ROOT, crawl, read_jsonl
+from conftest import CRAWL_ENV, ROOT, crawl, crawl_command, read_jsonl
 from newsbot.replica import ReplicaServer, ReplicaSite, load_feed
+from newsbot.replica.scale import scaled_article, text_pool
 from newsbot.replica.site import newest_first
 from newsbot.warc.reader import MemberSplitter, read_captures
 
@@ -310,14 +313,71 @@ def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):
 
 
 def test_a_rerun_with_the_state_parses_no_exported_page(recorded, tmp_path):
-    """How a stopped run resumes: the file is read again, but every article exported before is
-    refused by the state before its page is parsed."""
+    """A rerun with the state reads no file again (each was settled to its end); a record read
+    again all the same (here: the offsets deleted) is refused by the state before its page is parsed."""
     records, folder = recorded
     state = tmp_path / "state.db"
     first = crawl("warc", tmp_path / "first.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
     again = crawl("warc", tmp_path / "again.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
-    assert again.returncode == 0 and "All 7 checks passed" in again.log
-    assert len(first.items) == len(records) and again.items == []
-    stats = again.log.split("Dumping Scrapy stats")[-1]
+    assert len(first.items) == len(records) and again.returncode == 0 and again.items == []
+    assert "'newsbot/warc/records'" not in stats_of(again.log)  # nothing read: every file resumed at its end
+    Path(f"{state}.warc-offsets.json").unlink()
+    anew = crawl("warc", tmp_path / "anew.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
+    assert anew.returncode == 0 and "All 7 checks passed" in anew.log and anew.items == []
+    stats = stats_of(anew.log)
     assert f"'newsbot/skipped/already_exported': {len(records)}" in stats
     assert "newsbot/provenance/" not in stats  # no page was extracted
+
+
+def stats_of(log: str) -> str:
+    return log.split("Dumping Scrapy stats")[-1]
+
+
+@pytest.fixture(scope="module")
+def section_file(tmp_path_factory) -> tuple[Path, list[int], list[str]]:
+    """A WARC.gz of 240 articles of RT's section, each after another site's page: (the file, the
+    offset of each record, the articles' ids)."""
+    site, pool = ReplicaSite.scaled(1), text_pool()
+    records, ids = [], []
+    for index in range(240):
+        article = scaled_article(index, pool)
+        body = site._render_article(article, amp=False)
+        records.append(response_record(WRITER, f"https://news.example.org/world/{index}-story/", body))
+        records.append(response_record(WRITER, f"https://www.rt.com/russia/{article.id}-{article.slug}/", body,
+                                       date="2024-12-06T10:00:00Z"))
+        ids.append(f"rt:{article.id}")
+    parts = members(records)
+    path = tmp_path_factory.mktemp("section") / "section.warc.gz"
+    path.write_bytes(b"".join(parts))
+    offsets = [sum(map(len, parts[:n])) for n in range(len(parts))]
+    return path, offsets, ids
+
+
+def test_a_run_killed_mid_file_resumes_where_it_had_settled(section_file, tmp_path):
+    """SIGKILL once a feed part is stored; the rerun reads from the offset the killed run had
+    settled (no record before it), and the stored parts plus the rerun's output hold every
+    article once."""
+    path, offsets, ids = section_file
+    state = tmp_path / "state.db"
+    resume = Path(f"{state}.warc-offsets.json")
+    args = {"path": path, "site": "rt", "section": "russia"}
+    feed = {str(tmp_path / "killed-%(batch_id)03d.jsonl"): {"format": "jsonlines", "batch_max_bytes": 20_000}}
+    killed = subprocess.Popen(crawl_command("warc", [], args, {"NEWSBOT_STATE": state, "FEEDS": json.dumps(feed)}),
+                              cwd=ROOT, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not resume.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    killed.send_signal(signal.SIGKILL)
+    assert killed.wait() == -signal.SIGKILL, "the crawl ended before it could be killed mid-file"
+    (settled,) = [entry["offset"] for entry in json.loads(resume.read_text()).values()]
+    assert 0 < settled < path.stat().st_size and settled in offsets  # a record boundary inside the file
+
+    again = crawl("warc", tmp_path / "again.jsonl", args, {"NEWSBOT_STATE": state})
+    assert again.returncode == 0, again.log[-3000:]
+    stats = stats_of(again.log)
+    assert f"'newsbot/warc/resumed_at_bytes': {settled}" in stats
+    assert f"'newsbot/warc/records': {sum(offset >= settled for offset in offsets)}," in stats
+    stored = [record for part in sorted(tmp_path.glob("killed-*.jsonl")) for record in read_jsonl(part)]
+    assert stored and again.items
+    exported = [record["id"] for record in stored + again.items]
+    assert sorted(exported) == sorted(ids)  # none lost, none twice
