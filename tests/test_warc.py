@@ -28,7 +28,7 @@ from conftest import CRAWL_ENV, ROOT, crawl, crawl_command, read_jsonl
 from newsbot.replica import ReplicaServer, ReplicaSite, load_feed
 from newsbot.replica.scale import scaled_article, text_pool
 from newsbot.replica.site import newest_first
-from newsbot.spiders.warc import url_path
+from newsbot.spiders.warc import open_source, url_path
 from newsbot.warc.reader import MemberSplitter, read_captures
 
 BIN = Path(sys.executable).parent
@@ -322,6 +322,39 @@ def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):
         server.server_close()
     assert result.returncode == 0, result.log[-3000:]
     assert without_run_fields(result.items) == without_run_fields(records)
+
+
+@pytest.mark.parametrize("ranges", [True, False])
+def test_a_remote_file_is_opened_at_an_offset(tmp_path, ranges):
+    """A resumed remote file: asked for from the offset with a Range request, or, from a server
+    that ignores ranges, its first bytes passed over as they arrive."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    data = bytes(range(256)) * 40
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.headers.get("Range"))
+            start = int(self.headers["Range"][len("bytes="):-1]) if ranges and self.headers.get("Range") else 0
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(data) - start))
+            self.end_headers()
+            self.wfile.write(data[start:])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with open_source(f"http://127.0.0.1:{server.server_address[1]}/file.warc.gz", 3000) as stream:
+            assert stream.read() == data[3000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == ["bytes=3000-"]
 
 
 def test_a_rerun_with_the_state_parses_no_exported_page(recorded, tmp_path):
