@@ -152,5 +152,6 @@ NEWSBOT_RUN_KEYS_TTL = 86400  # seconds a run's queue, filter and worker keys ou
 # (newsbot/warc/); `scrapy crawl warc` and `newsbot reextract` read them back --
 NEWSBOT_WARC = None
 NEWSBOT_WARC_MAX_BYTES = 1_000_000_000
+NEWSBOT_WARC_OFFSETS = None  # where `warc` keeps the offsets a rerun resumes at; default {NEWSBOT_STATE}.warc-offsets.json
 
 LOG_LEVEL = "INFO"

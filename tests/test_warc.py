@@ -8,11 +8,15 @@ import dataclasses
 import gzip
 import io
 import json
+import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -20,9 +24,11 @@ from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import CRAWL_ENV, ROOT, crawl, read_jsonl
+from conftest import CRAWL_ENV, ROOT, crawl, crawl_command, read_jsonl
 from newsbot.replica import ReplicaServer, ReplicaSite, load_feed
+from newsbot.replica.scale import scaled_article, text_pool
 from newsbot.replica.site import newest_first
+from newsbot.spiders.warc import open_source, url_path
 from newsbot.warc.reader import MemberSplitter, read_captures
 
 BIN = Path(sys.executable).parent
@@ -224,6 +230,52 @@ def test_records_of_unwanted_urls_are_not_parsed():
     assert len(captures) == 3 and counts["records"] == 6 and counts["matched"] == 3
 
 
+def test_an_unwanted_member_is_passed_over_from_its_header_alone():
+    """Past its WARC header, an unwanted member is not inflated: damage there is not even seen
+    (a wanted one with the same damage is counted broken), and the records after it are read."""
+    noise = random.Random(5).randbytes(3000).hex()  # members longer than the piece a header is read from
+    parts = build(*(response_record(WRITER, f"https://example.org/{kind}/{n}", page(f"{kind} {n} {noise}"))
+                    for n in range(3) for kind in ("news", "sport")))
+    damaged = [bytearray(part) for part in parts]
+    for part in damaged[1], damaged[2]:  # sport/0 (unwanted) and news/1 (wanted), near their ends
+        part[-30:-22] = b"\xff" * 8
+    captures, counts = read(b"".join(map(bytes, damaged)), wanted=lambda url: "/news/" in url)
+    assert [capture.url for capture in captures] == ["https://example.org/news/0", "https://example.org/news/2"]
+    assert counts["broken_members"] == 1 and counts["records"] == 5
+    ends = [capture.end for capture in captures]
+    assert ends == [len(parts[0]), sum(map(len, parts[:5]))]  # where the next record starts
+
+
+def test_a_read_started_at_a_record_boundary_gives_the_records_from_there():
+    parts = build(*(response_record(WRITER, f"https://example.org/news/{n}", page(f"story {n}")) for n in range(4)))
+    start = len(parts[0]) + len(parts[1])
+    counts = Counter()
+    captures = list(read_captures(io.BytesIO(b"".join(parts)[start:]), lambda url: True, counts, start=start))
+    assert [(capture.url, capture.offset) for capture in captures] == [
+        ("https://example.org/news/2", start), ("https://example.org/news/3", start + len(parts[2]))]
+    assert counts["records"] == 2
+
+
+def test_an_uncompressed_warc_file_is_read_from_a_stream():
+    """FastWARC seeks even on a stream: a network stream only reads forward, which is enough."""
+    records = [response_record(WRITER, f"https://example.org/{kind}/{n}", page(f"{kind} {n}"))
+               for n in range(3) for kind in ("news", "sport")]
+    plain = b"".join(gzip.decompress(member) for member in build(*records))
+    captures, counts = read(plain, wanted=lambda url: "/news/" in url)
+    assert [capture.url for capture in captures] == [f"https://example.org/news/{n}" for n in range(3)]
+    assert counts["records"] == 6 and captures[1].body == page("news 1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.from_regex(r"\Ahttps?://[a-z.:@\[\]0-9]*[/?#][ -~\t\n\x00-\x1f]*\Z")))
+def test_the_quick_path_of_a_target_uri_is_urlsplits(url):
+    try:
+        expected = urlsplit(url).path
+    except ValueError:  # a malformed host: the spider refuses the record (article_match raises)
+        return
+    assert url_path(url) == expected
+
+
 CORPUS = build(*(response_record(WRITER, f"https://example.org/news/{n}", page(f"story {n}" * (n + 1)))
                  for n in range(8)))
 
@@ -245,6 +297,10 @@ def test_any_damage_loses_only_the_members_it_touches(start, length, noise):
     found = [url for offset, record in MemberSplitter(io.BytesIO(bytes(data)), counts) if record
              for url in [record.split(b"WARC-Target-URI: ", 1)[1].split(b"\r\n", 1)[0].decode()]]
     assert set(untouched) <= set(found)
+    # Passing over unwanted members from their headers (every odd one) loses no wanted one either.
+    even = {f"https://example.org/news/{n}" for n in range(0, len(CORPUS), 2)}
+    captures, _ = read(bytes(data), wanted=lambda url: url in even)
+    assert set(untouched) & even <= {capture.url for capture in captures}
 
 
 def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):
@@ -268,15 +324,105 @@ def test_a_warc_file_over_http_is_read_as_it_streams(recorded, tmp_path):
     assert without_run_fields(result.items) == without_run_fields(records)
 
 
+@pytest.mark.parametrize("ranges", [True, False])
+def test_a_remote_file_is_opened_at_an_offset(tmp_path, ranges):
+    """A resumed remote file: asked for from the offset with a Range request, or, from a server
+    that ignores ranges, its first bytes passed over as they arrive."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    data = bytes(range(256)) * 40
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.headers.get("Range"))
+            start = int(self.headers["Range"][len("bytes="):-1]) if ranges and self.headers.get("Range") else 0
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(data) - start))
+            self.end_headers()
+            self.wfile.write(data[start:])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with open_source(f"http://127.0.0.1:{server.server_address[1]}/file.warc.gz", 3000) as stream:
+            assert stream.read() == data[3000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == ["bytes=3000-"]
+
+
 def test_a_rerun_with_the_state_parses_no_exported_page(recorded, tmp_path):
-    """How a stopped run resumes: the file is read again, but every article exported before is
-    refused by the state before its page is parsed."""
+    """A rerun with the state reads no file again (each was settled to its end); a record read
+    again all the same (here: the offsets deleted) is refused by the state before its page is parsed."""
     records, folder = recorded
     state = tmp_path / "state.db"
     first = crawl("warc", tmp_path / "first.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
     again = crawl("warc", tmp_path / "again.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
-    assert again.returncode == 0 and "All 7 checks passed" in again.log
-    assert len(first.items) == len(records) and again.items == []
-    stats = again.log.split("Dumping Scrapy stats")[-1]
+    assert len(first.items) == len(records) and again.returncode == 0 and again.items == []
+    assert "'newsbot/warc/records'" not in stats_of(again.log)  # nothing read: every file resumed at its end
+    Path(f"{state}.warc-offsets.json").unlink()
+    anew = crawl("warc", tmp_path / "anew.jsonl", {"path": folder, "site": "rt"}, {"NEWSBOT_STATE": state})
+    assert anew.returncode == 0 and "All 7 checks passed" in anew.log and anew.items == []
+    stats = stats_of(anew.log)
     assert f"'newsbot/skipped/already_exported': {len(records)}" in stats
     assert "newsbot/provenance/" not in stats  # no page was extracted
+
+
+def stats_of(log: str) -> str:
+    return log.split("Dumping Scrapy stats")[-1]
+
+
+@pytest.fixture(scope="module")
+def section_file(tmp_path_factory) -> tuple[Path, list[int], list[str]]:
+    """A WARC.gz of 240 articles of RT's section, each after another site's page: (the file, the
+    offset of each record, the articles' ids)."""
+    site, pool = ReplicaSite.scaled(1), text_pool()
+    records, ids = [], []
+    for index in range(240):
+        article = scaled_article(index, pool)
+        body = site._render_article(article, amp=False)
+        records.append(response_record(WRITER, f"https://news.example.org/world/{index}-story/", body))
+        records.append(response_record(WRITER, f"https://www.rt.com/russia/{article.id}-{article.slug}/", body,
+                                       date="2024-12-06T10:00:00Z"))
+        ids.append(f"rt:{article.id}")
+    parts = members(records)
+    path = tmp_path_factory.mktemp("section") / "section.warc.gz"
+    path.write_bytes(b"".join(parts))
+    offsets = [sum(map(len, parts[:n])) for n in range(len(parts))]
+    return path, offsets, ids
+
+
+def test_a_run_killed_mid_file_resumes_where_it_had_settled(section_file, tmp_path):
+    """SIGKILL once a feed part is stored; the rerun reads from the offset the killed run had
+    settled (no record before it), and the stored parts plus the rerun's output hold every
+    article once."""
+    path, offsets, ids = section_file
+    state = tmp_path / "state.db"
+    resume = Path(f"{state}.warc-offsets.json")
+    args = {"path": path, "site": "rt", "section": "russia"}
+    feed = {str(tmp_path / "killed-%(batch_id)03d.jsonl"): {"format": "jsonlines", "batch_max_bytes": 20_000}}
+    killed = subprocess.Popen(crawl_command("warc", [], args, {"NEWSBOT_STATE": state, "FEEDS": json.dumps(feed)}),
+                              cwd=ROOT, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not resume.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    killed.send_signal(signal.SIGKILL)
+    assert killed.wait() == -signal.SIGKILL, "the crawl ended before it could be killed mid-file"
+    (settled,) = [entry["offset"] for entry in json.loads(resume.read_text()).values()]
+    assert 0 < settled < path.stat().st_size and settled in offsets  # a record boundary inside the file
+
+    again = crawl("warc", tmp_path / "again.jsonl", args, {"NEWSBOT_STATE": state})
+    assert again.returncode == 0, again.log[-3000:]
+    stats = stats_of(again.log)
+    assert f"'newsbot/warc/resumed_at_bytes': {settled}" in stats
+    assert f"'newsbot/warc/records': {sum(offset >= settled for offset in offsets)}," in stats
+    stored = [record for part in sorted(tmp_path.glob("killed-*.jsonl")) for record in read_jsonl(part)]
+    assert stored and again.items
+    exported = [record["id"] for record in stored + again.items]
+    assert sorted(exported) == sorted(ids)  # none lost, none twice
