@@ -269,24 +269,37 @@ def test_the_scale_replica_crawled_by_two_and_four_workers_fetches_each_article_
 
 @pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")  # scrapy-redis 0.9's stats calls
 def test_what_the_recovering_scheduler_relies_on_in_scrapy_redis(redis_url):
-    """Contract: the attributes of scrapy-redis's scheduler that RecoveringScheduler and
-    SharedRunIdle use (its queue with push/pop, its duplicate filter's request_fingerprint)."""
+    """Contract: what RecoveringScheduler and SharedRunIdle use of scrapy-redis's scheduler
+    (its queue's key, server and serializer; the PriorityQueue as a sorted set of encoded
+    requests scored by -priority, popped by TAKE_SCRIPT, pushed back as taken by RECOVER_SCRIPT)."""
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from newsbot.distributed.scheduler import RecoveringScheduler
+    from newsbot.distributed.idle import RECOVER_SCRIPT, WORKER_EXPIRY
+    from newsbot.distributed.scheduler import TAKEN_META, RecoveringScheduler
     from newsbot.request_fingerprint import CanonicalRequestFingerprinter
     from newsbot.spiders.rt import RtSpider
 
     crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "contract:%(spider)s:requests",
                                      "SCHEDULER_DUPEFILTER_KEY": "contract:%(spider)s:dupefilter",
+                                     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
                                      "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
                                      "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
     crawler.spider = RtSpider.from_crawler(crawler)
     scheduler = RecoveringScheduler.from_crawler(crawler)
     scheduler.open(crawler.spider)
     assert scheduler.queue.key == "contract:rt:requests" and scheduler.spider is crawler.spider
-    assert scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/"))
+    assert scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/", priority=5))
+    assert scheduler.server.zrange(scheduler.queue.key, 0, -1, withscores=True)[0][1] == -5
     request = scheduler.next_request()
+    assert (request.url, request.priority, len(scheduler.queue)) == ("https://www.rt.com/russia/1-a/", 5, 0)
     taken = scheduler.server.hgetall(scheduler.keys.taken())
-    assert list(taken) == [scheduler.df.request_fingerprint(request).encode()]
+    assert list(taken) == [request.meta[TAKEN_META].encode()]
+    # A dead worker's taken requests go back into the queue as they were queued.
+    scheduler.server.hset(scheduler.keys.workers, "dead", "busy 1 1")
+    scheduler.server.rename(scheduler.keys.taken(), scheduler.keys.taken("dead"))
+    recover = scheduler.server.register_script(RECOVER_SCRIPT)
+    assert recover(keys=[scheduler.keys.workers, scheduler.keys.taken("dead"), scheduler.queue.key],
+                   args=["dead", WORKER_EXPIRY]) == 1
+    again = scheduler.next_request()
+    assert (again.url, again.priority, again.meta[TAKEN_META]) == (request.url, 5, request.meta[TAKEN_META])
