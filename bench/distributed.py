@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -53,12 +54,16 @@ from newsbot.distributed.local import LocalRedis  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE_PATH = re.compile(r"^/russia/\d+-")
 START_PAGES = ("/russia/", "/rss/russia/")
-REQUEST_LINE = re.compile(r'"GET (\S+) HTTP')
+REQUEST_LINE = re.compile(r'"GET (\S+) HTTP[^"]*" \S+ "([^"]*)"')  # path, user agent (one per worker)
 PER_10K = 10_000 / 2**20  # bytes per article -> MB per 10,000 articles
-KILL_AFTER = 0.3  # share of the articles fetched when a worker is killed
+KILL_AFTER = 0.3  # the victim is killed once it holds this share of the articles over the workers
+KILL_WAIT_FOR_LISTING = 5.0  # seconds it may then wait for the victim to hold a listing page too
 SERVER = """
 import sys
-from newsbot.replica import ReplicaSite, serve_forever
+from newsbot.replica import ReplicaSite, serve_forever, server
+# Each request's user agent in the log too: the bench gives each worker its own.
+server._Handler.log_request = lambda self, code="-", size="-": self.log_message(
+    '"%s" %s "%s"', self.requestline, code, self.headers.get("User-Agent", "-"))
 site = ReplicaSite.scaled(int(sys.argv[1]))
 site.prerender()
 serve_forever(0, site, verbose=True)
@@ -81,14 +86,12 @@ class LoggingReplica:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
-    def fetches_since(self, offset: int) -> Counter[str]:
+    def fetches_since(self, offset: int) -> Counter[tuple[str, str]]:
+        """(path, user agent) -> times answered, in the log from ``offset`` on."""
         with self.log.open("rb") as log:
             log.seek(offset)
             text = log.read().decode("utf-8", "replace")
-        return Counter(match.group(1).split("?")[0] for match in REQUEST_LINE.finditer(text))
-
-    def articles_fetched_since(self, offset: int) -> int:
-        return sum(count for path, count in self.fetches_since(offset).items() if ARTICLE_PATH.match(path))
+        return Counter((match.group(1).split("?")[0], match.group(2)) for match in REQUEST_LINE.finditer(text))
 
     def close(self) -> None:
         self.process.terminate()
@@ -106,6 +109,7 @@ class Run:
     worker_cpu: float
     server_cpu: float
     fetched_twice: int  # article fetches beyond the first
+    refetched_wrongly: int  # pages fetched twice before the kill, or twice after it (any page of a run without)
     missing: int  # article pages never fetched
     start_fetches: tuple[int, ...]
     exported: int
@@ -115,6 +119,7 @@ class Run:
     commands: int
     state_bytes: int
     run_bytes: int
+    held_at_kill: tuple[int, int] = (0, 0)  # requests the killed worker held, and listing pages of them
 
     @property
     def pages_per_second(self) -> float:
@@ -134,25 +139,34 @@ class Run:
 
     @property
     def exact(self) -> bool:
-        """Every article exported once, the start pages fetched once, every article page fetched
-        once (with a killed worker: at least once)."""
-        return ((self.killed or not self.fetched_twice) and not self.missing and self.start_fetches == (1, 1)
+        """Every article exported once, the start pages fetched once, every page fetched once
+        (with a killed worker: what it had in flight once more after the kill, nothing else)."""
+        return ((self.killed or not self.fetched_twice) and not self.refetched_wrongly and not self.missing
+                and self.start_fetches == (1, 1)
                 and not self.exported_twice and self.exported == self.articles)
 
     def describe(self) -> str:
+        kill = (f"; killed holding {self.held_at_kill[0]} requests ({self.held_at_kill[1]} listing pages)"
+                if self.killed else "")
         return (f"{self.label:>10}: {self.pages_per_second:6.1f} pages/s ({self.pages} pages in {self.seconds:.1f} "
                 f"s, worker CPU {self.cpu_ms_per_page:.2f} ms/page, {self.busy_cores:.2f} cores busy); article fetches "
-                f"beyond one {self.fetched_twice}, missing {self.missing}; section page and feed fetched "
+                f"beyond one {self.fetched_twice}, pages fetched twice not in flight at a kill {self.refetched_wrongly}, missing "
+                f"{self.missing}; section page and feed fetched "
                 f"{'/'.join(map(str, self.start_fetches))}; exported {self.exported}, twice {self.exported_twice}; "
                 f"slowest admit {self.slowest_admit_ms:.1f} ms, {self.slow_admits} over 5 ms; "
                 f"{self.commands_per_article:.1f} Redis commands per article; Redis memory per 10k articles: state {self.state_bytes / self.articles * PER_10K:.1f} MB, "
-                f"run keys {self.run_bytes / self.articles * PER_10K:.1f} MB")
+                f"run keys {self.run_bytes / self.articles * PER_10K:.1f} MB{kill}")
+
+
+def user_agent(output: Path) -> str:
+    return f"newsbot-bench/{output.stem}"
 
 
 def worker_command(replica: LoggingReplica, redis_url: str | None, run_name: str, output: Path,
                    concurrency: int) -> list:
     """A worker of the run; with ``redis_url`` None the reference: one process, its SQLite state."""
-    settings = {**politeness_off(concurrency), "NEWSBOT_REPORT_PATH": str(output.with_suffix(".report.json"))}
+    settings = {**politeness_off(concurrency), "NEWSBOT_REPORT_PATH": str(output.with_suffix(".report.json")),
+                "USER_AGENT": user_agent(output)}
     settings.update({"NEWSBOT_REDIS_URL": redis_url, "NEWSBOT_RUN_NAME": run_name} if redis_url else
                     {"NEWSBOT_STATE": str(output.with_suffix(".sqlite"))})
     return [sys.executable, "-m", "scrapy", "crawl", "rt", "-a", f"base_url={replica.base_url}",
@@ -176,6 +190,28 @@ def keys_memory(client, pattern: str) -> int:
     return sum(client.memory_usage(key, samples=0) or 0 for key in client.scan_iter(match=pattern, count=1000))
 
 
+def kill_holding(client, victim: subprocess.Popen, run: str, articles: float) -> tuple[int, int]:
+    """SIGKILL the victim once it holds ``articles`` taken requests (its taken hash in Redis) -
+    or, should the other workers outpace it, any once the workers hold twice that - at the first
+    moment it also holds a page that is not an article (the section page, the feed, a "More"
+    fragment: what the run's discovery hangs on), else KILL_WAIT_FOR_LISTING seconds later.
+    Returns the requests it held and how many were listing pages."""
+    taken = f"newsbot:rt:{run}:taken:{socket.gethostname()}:{victim.pid}"
+    deadline = None
+    while True:
+        if victim.poll() is not None:
+            raise RuntimeError(f"the worker to kill ended first (it took {client.hlen(taken)} requests)")
+        requests = client.hvals(taken)
+        listing = sum(b"canonical_url" not in request for request in requests)
+        if len(requests) >= articles or (requests and sum(
+                map(client.hlen, client.scan_iter(f"newsbot:rt:{run}:taken:*"))) >= 2 * articles):
+            deadline = deadline or time.monotonic() + KILL_WAIT_FOR_LISTING
+            if listing or time.monotonic() > deadline:
+                victim.send_signal(signal.SIGKILL)
+                return len(requests), listing
+        time.sleep(0.01)
+
+
 def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, server: LocalRedis, work: Path,
             articles: int, concurrency: int, redis_url: str | None) -> Run:
     client = redis.Redis.from_url(server.url)
@@ -186,12 +222,10 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
     outputs = [work / f"{label}-worker{n}.jsonl" for n in range(workers)]
     commands = {output: worker_command(replica, redis_url, label, output, concurrency) for output in outputs}
     processes = {output: start(command, output) for output, command in commands.items()}
-    cpu = 0.0
+    cpu, held = 0.0, (0, 0)
     if kill:
-        while replica.articles_fetched_since(offset) < articles * KILL_AFTER:
-            time.sleep(0.05)
         victim = outputs[-1]
-        processes[victim].send_signal(signal.SIGKILL)
+        held = kill_holding(client, processes[victim], label, articles * KILL_AFTER / workers)
         cpu += wait(processes.pop(victim))[1]
         restarted = victim.with_name(victim.stem + "-restarted.jsonl")
         processes[restarted] = start(worker_command(replica, server.url, label, restarted, concurrency), restarted)
@@ -207,16 +241,25 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
     reports = [json.loads(output.with_suffix(".report.json").read_text()) for output in outputs
                if output.with_suffix(".report.json").exists()]
     stats = [report["stats"] for report in reports]
-    fetches = replica.fetches_since(offset)
+    by_agent = replica.fetches_since(offset)
+    fetches = Counter()
+    for (path, _), count in by_agent.items():
+        fetches[path] += count
+    # Each worker reads robots.txt; any other page is fetched once, or (what the killed worker
+    # had taken and not committed) once by it and once by another worker.
+    victim = user_agent(outputs[workers - 1]) if kill else None
+    refetched_wrongly = sum(by_agent[path, victim] > 1 or count - by_agent[path, victim] > 1
+                            for path, count in fetches.items() if path != "/robots.txt")
     article_fetches = {path: count for path, count in fetches.items() if ARTICLE_PATH.match(path)}
     ids = Counter(json.loads(line)["id"] for output in outputs if output.exists() for line in output.open())
     return Run(label, workers, kill, articles, sum(stat.get("response_received_count", 0) for stat in stats),
                max(stat["elapsed_time_seconds"] for stat in stats), cpu, server_cpu,
-               sum(count - 1 for count in article_fetches.values()), articles - len(article_fetches),
+               sum(count - 1 for count in article_fetches.values()), refetched_wrongly,
+               articles - len(article_fetches),
                tuple(fetches[path] for path in START_PAGES), len(ids), sum(count > 1 for count in ids.values()),
                max(stat.get("newsbot/state/slowest_admit_ms", 0) for stat in stats),
                sum(stat.get("newsbot/state/slow_admits", 0) for stat in stats), commands_processed,
-               state_bytes, run_bytes)
+               state_bytes, run_bytes, held)
 
 
 def admit_all(url: str, records: list[dict], rotation: int, answers) -> None:

@@ -176,9 +176,19 @@ class SharedRunIdle:
                           and all(beat.state == "idle" and now - beat.time <= STALE_AFTER for beat in workers.values())
                           and (not workers or me != min(me, *workers)))
         engine = self.crawler.engine
-        if self.may_close and not self.done and engine.spider_is_idle():
+        if self.idle and queued and not self.done:
+            self.wake()
+        elif self.may_close and not self.done and engine.spider_is_idle():
             # Now, not at the engine's next idle check (up to 5 s away).
             deferred_from_coro(engine.close_spider_async(reason="finished"))
+
+    def wake(self) -> None:
+        """An idle worker takes from the shared queue now, not at the engine's next idle check (up
+        to 5 s away): no public call asks Scrapy's engine for its next request, so its loop is
+        scheduled directly (scrapy <2.20, checked by tests/test_distributed.py)."""
+        slot = self.crawler.engine._slot
+        if slot is not None:
+            slot.nextcall.schedule()
 
     def working(self) -> None:
         self.idle = self.may_close = False
