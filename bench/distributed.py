@@ -1,5 +1,6 @@
 """Distributed crawling on the scale replica: 1, 2 and 4 workers on one Redis, then 2 workers
-with one of them SIGKILLed mid-run and started again.
+with one of them SIGKILLed mid-run (once it holds 30 % of its share of the articles, at a
+moment it holds a listing page too if one comes within 5 s) and started again.
 
     python bench/distributed.py [--articles 2000] [--workers 1 2 4] [--concurrency 16] [--no-kill]
 
@@ -11,10 +12,13 @@ JSONL output and run report; the reference run is one process with a SQLite stat
 Redis, same settings. Per run it measures:
 
 - article pages fetched more than once, missing, and the section page's and feed's fetches
-  (server log); articles exported, and exported more than once (all workers' output files);
+  (server log; each worker has its own user agent, logged with each request): in the killed
+  run, pages fetched twice that the killed worker had not fetched (must be none); articles
+  exported, and exported more than once (all workers' output files);
 - pages per second: all workers' responses over the longest worker's crawl time (Scrapy's
   ``elapsed_time_seconds``), CPU per page of the workers, and cores the server kept busy;
-- the slowest single admit of any worker (``newsbot/state/slowest_admit_ms``), Redis commands
+- the slowest single admit of any worker (``newsbot/state/slowest_admit_ms``) and the CPU an
+  admit takes in the worker's state thread (mean and slowest), Redis commands
   per exported article (``total_commands_processed`` after CONFIG RESETSTAT) and Redis memory
   per 10,000 articles, the state's keys and the run's (queue, filter, workers) apart.
 
@@ -22,8 +26,8 @@ The speed-up of 2 workers over 1 is bounded by the CPU the machine gives the run
 prints the cores kept busy (workers and server) in each run and the workers' CPU per page. With
 the CPU per page the same at 1 and 2 workers, sharing the crawl costs nothing per page, and the
 speed-up follows the cores available; on a machine shared with other work it cannot reach the
-number of workers. The last line holds
-the figures; exit status 1 when any run fetched an article twice or missed or duplicated one.
+number of workers. The last line holds all the figures; exit status 1 when any run fetched a
+page twice (beyond what a killed worker had taken), missed or duplicated an article.
 """
 
 from __future__ import annotations
@@ -116,6 +120,8 @@ class Run:
     exported_twice: int
     slowest_admit_ms: float
     slow_admits: int  # over 5 ms
+    admit_cpu_ms: float  # mean CPU time of an admit in the worker's state thread
+    slowest_admit_cpu_ms: float
     commands: int
     state_bytes: int
     run_bytes: int
@@ -153,7 +159,8 @@ class Run:
                 f"beyond one {self.fetched_twice}, pages fetched twice not in flight at a kill {self.refetched_wrongly}, missing "
                 f"{self.missing}; section page and feed fetched "
                 f"{'/'.join(map(str, self.start_fetches))}; exported {self.exported}, twice {self.exported_twice}; "
-                f"slowest admit {self.slowest_admit_ms:.1f} ms, {self.slow_admits} over 5 ms; "
+                f"slowest admit {self.slowest_admit_ms:.1f} ms, {self.slow_admits} over 5 ms (CPU per admit "
+                f"{self.admit_cpu_ms:.2f} ms, slowest {self.slowest_admit_cpu_ms:.2f} ms); "
                 f"{self.commands_per_article:.1f} Redis commands per article; Redis memory per 10k articles: state {self.state_bytes / self.articles * PER_10K:.1f} MB, "
                 f"run keys {self.run_bytes / self.articles * PER_10K:.1f} MB{kill}")
 
@@ -258,14 +265,18 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
                articles - len(article_fetches),
                tuple(fetches[path] for path in START_PAGES), len(ids), sum(count > 1 for count in ids.values()),
                max(stat.get("newsbot/state/slowest_admit_ms", 0) for stat in stats),
-               sum(stat.get("newsbot/state/slow_admits", 0) for stat in stats), commands_processed,
+               sum(stat.get("newsbot/state/slow_admits", 0) for stat in stats),
+               sum(stat.get("newsbot/state/admit_cpu_ms", 0) for stat in stats)
+               / max(sum(stat.get("newsbot/state/admits", 0) for stat in stats), 1),
+               max(stat.get("newsbot/state/slowest_admit_cpu_ms", 0) for stat in stats), commands_processed,
                state_bytes, run_bytes, held)
 
 
 def admit_all(url: str, records: list[dict], rotation: int, answers) -> None:
     """One writer: admits every record (the others admit the same ones, in another order) and
     sends back how long each admit took, in ms (the ledger's decision and claim, no fingerprint),
-    and the CPU time it took in this process: the rest is waiting for Redis or for a core."""
+    the CPU time it took in this process (the rest is waiting for Redis or for a core), and how
+    long a PING to the same Redis took right after it: the floor of one round trip here, now."""
     from newsbot.distributed.store import RedisStore
     from newsbot.state import Ledger
 
@@ -278,7 +289,9 @@ def admit_all(url: str, records: list[dict], rotation: int, answers) -> None:
     for candidate in candidates:
         started, cpu = time.perf_counter(), time.thread_time()
         ledger.admit(candidate)
-        times.append(((time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000))
+        admitted, cpu = time.perf_counter(), time.thread_time() - cpu
+        ledger.store.redis.ping()
+        times.append(((admitted - started) * 1000, cpu * 1000, (time.perf_counter() - admitted) * 1000))
     ledger.finish(output_complete=True)
     ledger.close()
     answers.put(times)
@@ -299,11 +312,14 @@ def admit_contention(server: LocalRedis, articles: int, writers: int) -> str:
     answered = [answer for _ in processes for answer in answers.get()]
     for process in processes:
         process.join()
-    times, cpu = sorted(wall for wall, _ in answered), sorted(cpu for _, cpu in answered)
+    times, cpu, pings = (sorted(column) for column in zip(*answered))
     exported = redis.Redis.from_url(server.url).scard("newsbot:state:exported")
+    p99 = int(len(times) * 0.99)
     return (f"{writers} writers x {articles} admits of the same articles: median {statistics.median(times):.2f} ms, "
-            f"p99 {times[int(len(times) * 0.99)]:.2f} ms, slowest {times[-1]:.2f} ms (CPU in the writer: median "
-            f"{statistics.median(cpu):.2f} ms, slowest {cpu[-1]:.2f} ms); {exported} exported")
+            f"p99 {times[p99]:.2f} ms, slowest {times[-1]:.2f} ms (CPU in the writer: median "
+            f"{statistics.median(cpu):.2f} ms, slowest {cpu[-1]:.2f} ms; a PING beside them: median "
+            f"{statistics.median(pings):.2f} ms, p99 {pings[p99]:.2f} ms, slowest {pings[-1]:.2f} ms); "
+            f"{exported} exported")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,11 +355,17 @@ def main(argv: list[str] | None = None) -> int:
     exact = all(result.exact for result in results.values())
     widest, reference = results[f"{max(args.workers)}w"], results["sqlite"]
     overhead = f"; 1w Redis/SQLite {one.pages_per_second / reference.pages_per_second:.2f}x" if one else ""
+    killed = results.get("2w-killed")
+    kill = (f"; with a worker killed holding {killed.held_at_kill[0]} requests ({killed.held_at_kill[1]} listing "
+            f"pages): {killed.fetched_twice} article pages fetched again, {killed.refetched_wrongly} pages fetched "
+            f"twice it had not taken, {killed.missing} missing, {killed.exported} exported, "
+            f"{killed.exported_twice} twice" if killed else "")
     print(f"distributed {args.articles} articles: " + ", ".join(
         f"{label} {result.pages_per_second:.0f} pages/s" for label, result in results.items())
         + f"; {speed}{overhead}; every article fetched and exported once, start pages once: "
-        f"{'yes' if exact else 'NO'} (runs: {', '.join(results)}); slowest admit {widest.slowest_admit_ms:.1f} ms at "
-        f"{widest.workers} workers in the crawl ({widest.slow_admits} of {widest.exported} over 5 ms), without a "
+        f"{'yes' if exact else 'NO'} (runs: {', '.join(results)}){kill}; slowest admit {widest.slowest_admit_ms:.1f} "
+        f"ms at {widest.workers} workers in the crawl ({widest.slow_admits} of {widest.exported} over 5 ms; CPU per "
+        f"admit {widest.admit_cpu_ms:.2f} ms, slowest {widest.slowest_admit_cpu_ms:.2f} ms), without a "
         f"crawl: {contention}; "
         f"{widest.commands_per_article:.1f} Redis commands per article; Redis per 10k "
         f"articles: state {widest.state_bytes / args.articles * PER_10K:.1f} MB + run keys "

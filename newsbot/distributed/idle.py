@@ -156,8 +156,11 @@ class SharedRunIdle:
         if self.done:
             return None
         self.beating = threads.deferToThread(self._beat, "idle" if self.idle else "busy", self.idle_takes)
-        return self.beating.addCallbacks(
-            self._seen, lambda failure: logger.warning("Beat to the run's Redis failed: %s", failure.value))
+        return self.beating.addCallbacks(self._seen, self._unseen)
+
+    def _unseen(self, failure) -> None:
+        self.may_close = False  # until a beat sees the run again
+        logger.warning("Beat to the run's Redis failed: %s", failure.value)
 
     def _beat(self, state: str, idle_takes: int):
         return self.beat_script(keys=self.run_keys, args=[worker_name(), state, idle_takes, self.ttl])

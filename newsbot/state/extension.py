@@ -134,20 +134,25 @@ class StateExtension:
     async def admit(self, item, article_id: str, canonical_url: str, source_url: str | None,
                     modified_at: str | None, body: str) -> Verdict:
         """The ledger's verdict on one item; an emitted one is claimed until the feed is committed."""
-        verdict, seconds = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
+        verdict, seconds, cpu = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
         self.stats.max_value("newsbot/state/slowest_admit_ms", round(seconds * 1000, 2))
+        self.stats.max_value("newsbot/state/slowest_admit_cpu_ms", round(cpu * 1000, 2))
+        self.stats.inc_value("newsbot/state/admit_cpu_ms", cpu * 1000)
+        self.stats.inc_value("newsbot/state/admits")
         if seconds > SLOW_ADMIT:
             self.stats.inc_value("newsbot/state/slow_admits")
         if verdict.emit:
             self._in_flight[id(item)] = (article_id, verdict.version)
         return verdict
 
-    def _admit(self, *fields) -> tuple[Verdict, float]:
-        """The verdict, and how long the ledger's decision and claim took (after the fingerprint)."""
+    def _admit(self, *fields) -> tuple[Verdict, float, float]:
+        """The verdict, and how long the ledger's decision and claim took (after the fingerprint):
+        wall time, and the CPU time of this thread - the rest is waiting for the store, for the
+        interpreter lock or for a core."""
         candidate = self.ledger.candidate(*fields)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         verdict = self.ledger.admit(candidate)
-        return verdict, time.perf_counter() - started
+        return verdict, time.perf_counter() - started, time.thread_time() - cpu
 
     def item_scraped(self, item) -> None:
         self._in_flight.pop(id(item), None)
