@@ -217,6 +217,45 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(replica, r
     assert "stopped beating" in logs
 
 
+def test_a_worker_ends_only_when_the_run_is_done_and_the_first_by_name_ends_last(redis_url):
+    """SharedRunIdle's rule, on one beat's view of the run: a worker may end only with the
+    queue empty, itself idle with nothing taken since, every other worker idle and beating -
+    and the first of them by name waits until it is alone. A worker silent for WORKER_EXPIRY is
+    recovered."""
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.distributed.idle import STALE_AFTER, TAKES_STAT, WORKER_EXPIRY, SharedRunIdle, worker_name
+
+    crawler = get_crawler(Spider, {"REDIS_URL": redis_url, "NEWSBOT_RUN_KEYS_TTL": 60})
+    crawler.engine = SimpleNamespace(spider_is_idle=lambda: False, _slot=None)
+    extension = SharedRunIdle(crawler)
+    recovered = []
+    extension.recover = recovered.append
+    extension.idle, extension.idle_takes = True, 3  # went idle after taking 3 requests
+    crawler.stats.set_value(TAKES_STAT, 3)
+    now, me = 1000, worker_name()
+
+    def may_close(others=(), queued=0, mine="idle 1000 3"):
+        flat = [me, mine, *(part for worker in others for part in worker)]
+        extension._seen([now, queued, [part.encode() for part in flat]])
+        return extension.may_close
+
+    later, earlier = "~later", "!earlier"  # by name after and before this worker
+    assert may_close()
+    assert not may_close(queued=1)
+    assert not may_close(mine="busy 1000 4")  # took a request as it went idle
+    assert may_close([(earlier, "idle 999 7")])
+    assert not may_close([(later, "idle 999 7")])  # the first by name waits for the others to leave
+    assert not may_close([(earlier, "busy 1000 7")])
+    assert not may_close([(earlier, f"idle {now - STALE_AFTER - 1} 7")])  # silent: maybe dead
+    assert not may_close([(earlier, f"idle {now - WORKER_EXPIRY - 1} 7")]) and recovered == [earlier]
+    crawler.stats.set_value(TAKES_STAT, 4)  # took one more since
+    assert not may_close(mine="idle 1000 4")
+
+
 def test_a_claim_after_another_run_changed_the_state_is_decided_again(redis_url, records):
     """No lock: a decision read before another run's claim is refused at its own claim and retried."""
     from newsbot.distributed.store import RedisStore

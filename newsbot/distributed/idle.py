@@ -174,7 +174,8 @@ class SharedRunIdle:
             if now - beat.time > WORKER_EXPIRY and worker not in self.recovering:
                 self.recovering.add(worker)
                 self.recover(worker)
-        self.may_close = (self.idle and mine is not None and mine.state == "idle" and mine.takes == self.takes()
+        self.may_close = (self.idle and mine is not None and mine.state == "idle"
+                          and mine.takes == self.idle_takes == self.takes()
                           and not queued
                           and all(beat.state == "idle" and now - beat.time <= STALE_AFTER for beat in workers.values())
                           and (not workers or me != min(me, *workers)))
