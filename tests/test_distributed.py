@@ -312,8 +312,9 @@ def test_the_scale_replica_crawled_by_two_and_four_workers_fetches_each_article_
 @pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")  # scrapy-redis 0.9's stats calls
 def test_what_the_recovering_scheduler_relies_on_in_scrapy_redis(redis_url):
     """Contract: what RecoveringScheduler and SharedRunIdle use of scrapy-redis's scheduler
-    (its queue's key, server and serializer; the PriorityQueue as a sorted set of encoded
-    requests scored by -priority, popped by TAKE_SCRIPT, pushed back as taken by RECOVER_SCRIPT)."""
+    (its queue's key, server and serializer, its filter's key and log; the PriorityQueue as a
+    sorted set of requests encoded as it decodes them, scored by -priority: pushed with the filter
+    by ENQUEUE_SCRIPT, popped by TAKE_SCRIPT, pushed back as taken by RECOVER_SCRIPT)."""
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
@@ -332,7 +333,12 @@ def test_what_the_recovering_scheduler_relies_on_in_scrapy_redis(redis_url):
     scheduler.open(crawler.spider)
     assert scheduler.queue.key == "contract:rt:requests" and scheduler.spider is crawler.spider
     assert scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/", priority=5))
-    assert scheduler.server.zrange(scheduler.queue.key, 0, -1, withscores=True)[0][1] == -5
+    assert not scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/?utm_source=x"))
+    assert crawler.stats.get_value("newsbot/distributed/filtered") == 1
+    assert scheduler.server.smembers(scheduler.df.key) == {
+        scheduler.df.request_fingerprint(Request("https://www.rt.com/russia/1-a/")).encode()}
+    [(encoded, score)] = scheduler.server.zrange(scheduler.queue.key, 0, -1, withscores=True)
+    assert score == -5 and scheduler.queue._decode_request(encoded).url == "https://www.rt.com/russia/1-a/"
     request = scheduler.next_request()
     assert (request.url, request.priority, len(scheduler.queue)) == ("https://www.rt.com/russia/1-a/", 5, 0)
     taken = scheduler.server.hgetall(scheduler.keys.taken())

@@ -23,10 +23,18 @@ redis.call('HSET', KEYS[2], redis.sha1hex(popped[1]), popped[2] .. ' ' .. popped
 redis.call('HSET', KEYS[3], ARGV[1], 'busy ' .. redis.call('TIME')[1] .. ' ' .. ARGV[2])
 return popped[1]
 """
+# A request into the run's shared filter and, when new there, into the queue, in one round trip
+# (scrapy-redis makes two). KEYS: filter, queue; ARGV: fingerprint ("" for dont_filter), score
+# (-priority), the request's encoding. Returns 1 queued, 0 filtered.
+ENQUEUE_SCRIPT = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
 
 
 class RecoveringScheduler(Scheduler):
-    """Every request this worker takes from the run's queue is kept, as queued, in
+    """A request goes through the run's shared filter into its queue in one round trip. Every request this worker takes from the run's queue is kept, as queued, in
     ``<run>:taken:<worker>`` (one script: out of the queue, into that hash, and the worker
     marked busy in the workers hash). A worker killed mid-run leaves that hash behind; the live
     workers put its requests back in the queue (``SharedRunIdle``), so what the killed worker
@@ -39,6 +47,18 @@ class RecoveringScheduler(Scheduler):
         super().open(spider)
         self.keys = RunKeys(self.queue.key)
         self.take_script = self.server.register_script(TAKE_SCRIPT)
+        self.enqueue_script = self.server.register_script(ENQUEUE_SCRIPT)
+
+    def enqueue_request(self, request: Request) -> bool:
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        encoded = self.queue.serializer.dumps(request.to_dict(spider=self.spider))
+        if not self.enqueue_script(keys=[self.df.key, self.queue.key], args=[fingerprint, -request.priority, encoded]):
+            # The run already has it (from this worker or another): the monitors need to know.
+            self.stats.inc_value("newsbot/distributed/filtered")
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         takes = (self.stats.get_value(TAKES_STAT) or 0) + 1
