@@ -16,14 +16,15 @@ Redis, same settings. Per run it measures:
   run, pages fetched twice that the killed worker had not fetched (must be none); articles
   exported, and exported more than once (all workers' output files);
 - pages per second: all workers' responses over the longest worker's crawl time (Scrapy's
-  ``elapsed_time_seconds``), CPU per page of the workers, and cores the server kept busy;
+  ``elapsed_time_seconds``), CPU per page of the workers and of the server and Redis, and the
+  cores they kept busy;
 - the slowest single admit of any worker (``newsbot/state/slowest_admit_ms``) and the CPU an
   admit takes in the worker's state thread (mean and slowest), Redis commands
   per exported article (``total_commands_processed`` after CONFIG RESETSTAT) and Redis memory
   per 10,000 articles, the state's keys and the run's (queue, filter, workers) apart.
 
 The speed-up of 2 workers over 1 is bounded by the CPU the machine gives the run: the bench
-prints the cores kept busy (workers and server) in each run and the workers' CPU per page. With
+prints the cores kept busy (workers, server and Redis) in each run and the workers' CPU per page. With
 the CPU per page the same at 1 and 2 workers, sharing the crawl costs nothing per page, and the
 speed-up follows the cores available; on a machine shared with other work it cannot reach the
 number of workers. The last line holds all the figures; exit status 1 when any run fetched a
@@ -111,7 +112,7 @@ class Run:
     pages: int
     seconds: float
     worker_cpu: float
-    server_cpu: float
+    server_cpu: float  # the replica server's and Redis's
     fetched_twice: int  # article fetches beyond the first
     refetched_wrongly: int  # pages fetched twice before the kill, or twice after it (any page of a run without)
     missing: int  # article pages never fetched
@@ -156,7 +157,8 @@ class Run:
         kill = (f"; killed holding {self.held_at_kill[0]} requests ({self.held_at_kill[1]} listing pages)"
                 if self.killed else "")
         return (f"{self.label:>10}: {self.pages_per_second:6.1f} pages/s ({self.pages} pages in {self.seconds:.1f} "
-                f"s, worker CPU {self.cpu_ms_per_page:.2f} ms/page, {self.busy_cores:.2f} cores busy); article fetches "
+                f"s, worker CPU {self.cpu_ms_per_page:.2f} ms/page, server and Redis "
+                f"{self.server_cpu / self.pages * 1000:.2f} ms/page, {self.busy_cores:.2f} cores busy); article fetches "
                 f"beyond one {self.fetched_twice}, pages fetched twice not in flight at a kill {self.refetched_wrongly}, missing "
                 f"{self.missing}; section page and feed fetched "
                 f"{'/'.join(map(str, self.start_fetches))}; exported {self.exported}, twice {self.exported_twice}; "
@@ -194,6 +196,11 @@ def wait(process: subprocess.Popen) -> tuple[int, float]:
     return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
 
 
+def redis_cpu_seconds(client) -> float:
+    cpu = client.info("cpu")
+    return cpu["used_cpu_user"] + cpu["used_cpu_sys"]
+
+
 def keys_memory(client, pattern: str) -> int:
     """Bytes Redis holds for the keys matching ``pattern`` (MEMORY USAGE: values, key, overhead)."""
     return sum(client.memory_usage(key, samples=0) or 0 for key in client.scan_iter(match=pattern, count=1000))
@@ -227,7 +234,7 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
     client.flushall()
     client.config_resetstat()
     offset = replica.log.stat().st_size
-    server_before = replica.cpu_seconds()
+    server_before = replica.cpu_seconds() + redis_cpu_seconds(client)
     outputs = [work / f"{label}-worker{n}.jsonl" for n in range(workers)]
     commands = {output: worker_command(replica, redis_url, label, output, concurrency) for output in outputs}
     processes = {output: start(command, output) for output, command in commands.items()}
@@ -244,7 +251,7 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
         cpu += seconds
         if status != 0:
             raise RuntimeError(f"a worker failed (exit status {status}); see {output.with_suffix('.log')}")
-    server_cpu = replica.cpu_seconds() - server_before
+    server_cpu = replica.cpu_seconds() + redis_cpu_seconds(client) - server_before
     commands_processed = client.info("stats")["total_commands_processed"]
     state_bytes, run_bytes = keys_memory(client, "newsbot:state:*"), keys_memory(client, f"newsbot:rt:{label}:*")
     reports = [json.loads(output.with_suffix(".report.json").read_text()) for output in outputs
@@ -357,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             replica.close()
     one, two = results.get("1w"), results.get("2w")
     speed = (f"2w/1w {two.pages_per_second / one.pages_per_second:.2f}x, with {two.busy_cores:.2f} vs "
-             f"{one.busy_cores:.2f} cores busy (workers + server) and worker CPU per page {two.cpu_ms_per_page:.1f} "
+             f"{one.busy_cores:.2f} cores busy (workers, server and Redis) and worker CPU per page {two.cpu_ms_per_page:.1f} "
              f"vs {one.cpu_ms_per_page:.1f} ms" if one and two else "2w/1w n/a")
     exact = all(result.exact for result in results.values())
     widest, reference = results[f"{max(args.workers)}w"], results["sqlite"]
