@@ -214,7 +214,10 @@ class SharedRunIdle:
         requeued = settled.addCallback(lambda _: threads.deferToThread(
             self.recover_script, keys=[self.keys.workers, self.keys.taken(worker), self.keys.queue],
             args=[worker, WORKER_EXPIRY]))
-        return requeued.addCallback(self._recovered, worker).addBoth(lambda result: self.recovering.discard(worker))
+        requeued.addCallbacks(self._recovered, lambda failure: logger.warning(
+            "Recovering the requests of worker %s failed (tried again at the next beat): %s", worker, failure.value),
+            callbackArgs=(worker,))
+        return requeued.addBoth(lambda _: self.recovering.discard(worker))
 
     def _recovered(self, requeued: int, worker: str) -> None:
         if requeued >= 0:
