@@ -361,3 +361,58 @@ def test_what_the_idle_worker_relies_on_in_scrapys_engine():
 
     assert "_slot" in ExecutionEngine.__init__.__code__.co_names
     assert "nextcall" in _Slot.__init__.__code__.co_varnames and callable(CallLaterOnce.schedule)
+
+
+@pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")  # scrapy-redis 0.9's stats calls
+def test_a_listing_page_leaves_the_taken_requests_only_once_its_links_are_queued(redis_url):
+    """ListingDoneMiddleware: each link of a listing page is in the shared queue before the
+    page's callback goes on, and the page leaves this worker's taken requests only after the
+    last one: a worker killed in between has the page fetched again, not its links lost."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.distributed.scheduler import ListingDoneMiddleware, RecoveringScheduler
+    from newsbot.request_fingerprint import CanonicalRequestFingerprinter
+    from newsbot.spiders.rt import RtSpider
+
+    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "listing:%(spider)s:requests",
+                                     "SCHEDULER_DUPEFILTER_KEY": "listing:%(spider)s:dupefilter",
+                                     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+                                     "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
+                                     "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
+    crawler.spider = RtSpider.from_crawler(crawler)
+    scheduler = RecoveringScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    crawler.engine = SimpleNamespace(scheduler=scheduler, crawl=scheduler.enqueue_request)
+    scheduler.enqueue_request(Request("https://www.rt.com/russia/"))
+    listing = scheduler.next_request()
+    links = [Request(f"https://www.rt.com/russia/{n}-a/", meta={"canonical_url": f"https://www.rt.com/russia/{n}-a/"})
+             for n in (1, 2)]
+    taken = lambda: scheduler.server.hlen(scheduler.keys.taken())  # noqa: E731
+
+    async def callback():
+        for queued, link in enumerate(links, 1):
+            yield link
+            assert (len(scheduler.queue), taken()) == (queued, 1)  # queued at once; the page still taken
+        yield {"id": "not a request"}
+
+    async def outputs(response, result):
+        return [output async for output in ListingDoneMiddleware(crawler).process_spider_output(response, result)]
+
+    response = HtmlResponse(listing.url, body=b"<html></html>", request=listing)
+    assert asyncio.run(outputs(response, callback())) == [{"id": "not a request"}]
+    assert (len(scheduler.queue), taken()) == (2, 0)
+    # An article stays taken (until the worker's output is committed); its output passes on.
+    article = scheduler.next_request()
+    related = Request("https://www.rt.com/russia/3-a/")
+
+    async def article_callback():
+        yield related
+
+    response = HtmlResponse(article.url, body=b"<html></html>", request=article)
+    assert asyncio.run(outputs(response, article_callback())) == [related]
+    assert taken() == 1
