@@ -206,26 +206,29 @@ def keys_memory(client, pattern: str) -> int:
     return sum(client.memory_usage(key, samples=0) or 0 for key in client.scan_iter(match=pattern, count=1000))
 
 
-def kill_holding(client, victim: subprocess.Popen, run: str, articles: float) -> tuple[int, int]:
+def kill_holding(client, victim: subprocess.Popen, run: str, articles: float) -> str:
     """SIGKILL the victim once it holds ``articles`` taken requests (its taken hash in Redis) -
     or, should the other workers outpace it, any once the workers hold twice that - at the first
     moment it also holds a page that is not an article (the section page, the feed, a "More"
     fragment: what the run's discovery hangs on), else KILL_WAIT_FOR_LISTING seconds later.
-    Returns the requests it held and how many were listing pages."""
+    Returns its taken hash's key."""
     taken = f"newsbot:rt:{run}:taken:{socket.gethostname()}:{victim.pid}"
     deadline = None
     while True:
         if victim.poll() is not None:
             raise RuntimeError(f"the worker to kill ended first (it took {client.hlen(taken)} requests)")
         requests = client.hvals(taken)
-        listing = sum(b"canonical_url" not in request for request in requests)
         if len(requests) >= articles or (requests and sum(
                 map(client.hlen, client.scan_iter(f"newsbot:rt:{run}:taken:*"))) >= 2 * articles):
             deadline = deadline or time.monotonic() + KILL_WAIT_FOR_LISTING
-            if listing or time.monotonic() > deadline:
+            if listing_pages(requests) or time.monotonic() > deadline:
                 victim.send_signal(signal.SIGKILL)
-                return len(requests), listing
+                return taken
         time.sleep(0.01)
+
+
+def listing_pages(requests: list[bytes]) -> int:
+    return sum(b"canonical_url" not in request for request in requests)
 
 
 def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, server: LocalRedis, work: Path,
@@ -241,8 +244,10 @@ def measure(label: str, workers: int, kill: bool, replica: LoggingReplica, serve
     cpu, held = 0.0, (0, 0)
     if kill:
         victim = outputs[-1]
-        held = kill_holding(client, processes[victim], label, articles * KILL_AFTER / workers)
+        taken = kill_holding(client, processes[victim], label, articles * KILL_AFTER / workers)
         cpu += wait(processes.pop(victim))[1]
+        requests = client.hvals(taken)  # what it held when it died (recovered 20 s later)
+        held = (len(requests), listing_pages(requests))
         restarted = victim.with_name(victim.stem + "-restarted.jsonl")
         processes[restarted] = start(worker_command(replica, server.url, label, restarted, concurrency), restarted)
         outputs.append(restarted)
