@@ -309,6 +309,25 @@ def test_the_scale_replica_crawled_by_two_and_four_workers_fetches_each_article_
     assert "missing 0;" in killed and "not in flight at a kill 0," in killed and "twice 0;" in killed
 
 
+def open_scheduler(redis_url: str, prefix: str):
+    """A crawler of the rt spider and its RecoveringScheduler, opened on keys ``<prefix>:rt:*``."""
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.distributed.scheduler import RecoveringScheduler
+    from newsbot.request_fingerprint import CanonicalRequestFingerprinter
+    from newsbot.spiders.rt import RtSpider
+
+    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
+                                     "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:dupefilter",
+                                     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+                                     "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
+                                     "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
+    crawler.spider = RtSpider.from_crawler(crawler)
+    scheduler = RecoveringScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    return crawler, scheduler
+
+
 @pytest.mark.filterwarnings("ignore:Passing a 'spider' argument")  # scrapy-redis 0.9's stats calls
 def test_what_the_recovering_scheduler_relies_on_in_scrapy_redis(redis_url):
     """Contract: what RecoveringScheduler and SharedRunIdle use of scrapy-redis's scheduler
@@ -316,21 +335,11 @@ def test_what_the_recovering_scheduler_relies_on_in_scrapy_redis(redis_url):
     sorted set of requests encoded as it decodes them, scored by -priority: pushed with the filter
     by ENQUEUE_SCRIPT, popped by TAKE_SCRIPT, pushed back as taken by RECOVER_SCRIPT)."""
     from scrapy import Request
-    from scrapy.utils.test import get_crawler
 
     from newsbot.distributed.idle import RECOVER_SCRIPT, WORKER_EXPIRY
-    from newsbot.distributed.scheduler import TAKEN_META, RecoveringScheduler
-    from newsbot.request_fingerprint import CanonicalRequestFingerprinter
-    from newsbot.spiders.rt import RtSpider
+    from newsbot.distributed.scheduler import TAKEN_META
 
-    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "contract:%(spider)s:requests",
-                                     "SCHEDULER_DUPEFILTER_KEY": "contract:%(spider)s:dupefilter",
-                                     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-                                     "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
-                                     "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
-    crawler.spider = RtSpider.from_crawler(crawler)
-    scheduler = RecoveringScheduler.from_crawler(crawler)
-    scheduler.open(crawler.spider)
+    crawler, scheduler = open_scheduler(redis_url, "contract")
     assert scheduler.queue.key == "contract:rt:requests" and scheduler.spider is crawler.spider
     assert scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/", priority=5))
     assert not scheduler.enqueue_request(Request("https://www.rt.com/russia/1-a/?utm_source=x"))
@@ -373,20 +382,10 @@ def test_a_listing_page_leaves_the_taken_requests_only_once_its_links_are_queued
 
     from scrapy import Request
     from scrapy.http import HtmlResponse
-    from scrapy.utils.test import get_crawler
 
-    from newsbot.distributed.scheduler import ListingDoneMiddleware, RecoveringScheduler
-    from newsbot.request_fingerprint import CanonicalRequestFingerprinter
-    from newsbot.spiders.rt import RtSpider
+    from newsbot.distributed.scheduler import ListingDoneMiddleware
 
-    crawler = get_crawler(RtSpider, {"REDIS_URL": redis_url, "SCHEDULER_QUEUE_KEY": "listing:%(spider)s:requests",
-                                     "SCHEDULER_DUPEFILTER_KEY": "listing:%(spider)s:dupefilter",
-                                     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-                                     "DUPEFILTER_CLASS": "newsbot.distributed.dupefilter.CanonicalDupeFilter",
-                                     "REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
-    crawler.spider = RtSpider.from_crawler(crawler)
-    scheduler = RecoveringScheduler.from_crawler(crawler)
-    scheduler.open(crawler.spider)
+    crawler, scheduler = open_scheduler(redis_url, "listing")
     crawler.engine = SimpleNamespace(scheduler=scheduler, crawl=scheduler.enqueue_request)
     scheduler.enqueue_request(Request("https://www.rt.com/russia/"))
     listing = scheduler.next_request()
