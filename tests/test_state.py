@@ -24,6 +24,8 @@ ledger = Ledger(SqliteStore(state))
 ledger.start()
 ledger.add_feed(feed)
 go = Path(state + ".go")
+if mode == "race":
+    print("ready", flush=True)
 while mode == "race" and not go.exists():
     time.sleep(0.001)
 emitted = [a[0] for a in articles if ledger.admit(ledger.candidate(a[0], a[1], None, None, a[2])).emit]
@@ -92,11 +94,13 @@ def test_concurrent_runs_emit_each_story_once(tmp_path, records):
     stories = records[:40]
     articles = as_input(stories) + as_input(stories, prefix="copy")
     runs = [start_run(state, "race", order) for order in (articles, articles[::-1])]
-    time.sleep(0.5)  # both are registered and waiting
+    # Both registered and waiting (started on a busy machine, one may take seconds to get there).
+    assert [run.stdout.readline().strip() for run in runs] == ["ready", "ready"]
     Path(f"{state}.go").touch()
     emitted = [emitted_by(run) for run in runs]
     assert [run.wait(30) for run in runs] == [0, 0]
-    assert len(emitted[0]) > 10 and len(emitted[1]) > 10, "the runs did not overlap"
+    # Each got some first (how many depends on the machine's load: on a busy one, one may run ahead).
+    assert emitted[0] and emitted[1], "the runs did not overlap"
     emitted_stories = sorted(article_id.removeprefix("copy") for run in emitted for article_id in run)
     assert emitted_stories == sorted(r["id"] for r in stories)
 

@@ -24,6 +24,7 @@ class DistributedAddon:
         keys = f"newsbot:%(spider)s:{settings.get('NEWSBOT_RUN_NAME') or 'run'}"
         for name, value in {
             "SCHEDULER": "newsbot.distributed.scheduler.RecoveringScheduler",
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # a sorted set: TAKE_SCRIPT pops it
             "SCHEDULER_PERSIST": True,  # a worker that ends first must not flush the others' queue
             "SCHEDULER_QUEUE_KEY": f"{keys}:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{keys}:dupefilter",
@@ -32,8 +33,11 @@ class DistributedAddon:
         }.items():
             settings.set(name, value, priority="addon")
         from newsbot.distributed.idle import SharedRunIdle  # needs scrapy-redis, checked above
+        from newsbot.distributed.scheduler import ListingDoneMiddleware
 
         settings.set_in_component_priority_dict("EXTENSIONS", SharedRunIdle, 200)
+        # Nearest the engine (below Scrapy's 25): it sees each request as the engine would.
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", ListingDoneMiddleware, 10)
         # The section page and feeds through the shared filter: one worker per run fetches them.
         # (Over the project's default; a value given on the command line stands.)
         if (settings.getpriority("NEWSBOT_REFETCH_START_PAGES") or 0) <= SETTINGS_PRIORITIES["project"]:

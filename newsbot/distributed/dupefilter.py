@@ -12,21 +12,12 @@ class CanonicalDupeFilter(RFPDupeFilter):
     the listing and the feed is fetched by one worker once."""
 
     fingerprinter = None
-    stats = None
 
     @classmethod
     def from_spider(cls, spider):
         dupefilter = super().from_spider(spider)
         dupefilter.fingerprinter = spider.crawler.request_fingerprinter
-        dupefilter.stats = spider.crawler.stats
         return dupefilter
-
-    def request_seen(self, request) -> bool:
-        seen = super().request_seen(request)
-        if seen and self.stats is not None:
-            # The run already has it (from this worker or another): the monitors need to know.
-            self.stats.inc_value("newsbot/distributed/filtered")
-        return seen
 
     def request_fingerprint(self, request) -> str:
         return self.fingerprinter.fingerprint(request).hex()

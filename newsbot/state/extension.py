@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from typing import Any
 
@@ -35,6 +36,15 @@ from newsbot.state.store import open_store
 logger = logging.getLogger("newsbot.state")
 SLOW_ADMIT = 0.005  # seconds: an admit slower than this is counted (newsbot/state/slow_admits)
 JSON_LINES_FORMATS = ("jsonlines", "jsonl", "jl")  # the feeds a later run can read back to settle a crash
+
+
+def core_wait_seconds() -> float:
+    """Seconds the calling thread has waited, ready to run, for a core (Linux schedstat; 0 elsewhere)."""
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as schedstat:
+            return int(schedstat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 class StateExtension:
@@ -134,20 +144,29 @@ class StateExtension:
     async def admit(self, item, article_id: str, canonical_url: str, source_url: str | None,
                     modified_at: str | None, body: str) -> Verdict:
         """The ledger's verdict on one item; an emitted one is claimed until the feed is committed."""
-        verdict, seconds = await self.run(self._admit, article_id, canonical_url, source_url, modified_at, body)
+        verdict, seconds, cpu, core_wait = await self.run(self._admit, article_id, canonical_url, source_url,
+                                                          modified_at, body)
         self.stats.max_value("newsbot/state/slowest_admit_ms", round(seconds * 1000, 2))
+        self.stats.max_value("newsbot/state/slowest_admit_but_core_wait_ms", round((seconds - core_wait) * 1000, 2))
+        self.stats.max_value("newsbot/state/slowest_admit_cpu_ms", round(cpu * 1000, 2))
+        self.stats.inc_value("newsbot/state/admit_cpu_ms", cpu * 1000)
+        self.stats.inc_value("newsbot/state/admits")
         if seconds > SLOW_ADMIT:
             self.stats.inc_value("newsbot/state/slow_admits")
         if verdict.emit:
             self._in_flight[id(item)] = (article_id, verdict.version)
         return verdict
 
-    def _admit(self, *fields) -> tuple[Verdict, float]:
-        """The verdict, and how long the ledger's decision and claim took (after the fingerprint)."""
+    def _admit(self, *fields) -> tuple[Verdict, float, float, float]:
+        """The verdict, and how long the ledger's decision and claim took (after the fingerprint):
+        wall time, the CPU time of this thread, and the time it was ready to run but waited for a
+        core (a machine busy with other work); the rest is waiting for the store or for the
+        interpreter lock."""
         candidate = self.ledger.candidate(*fields)
-        started = time.perf_counter()
+        started, cpu, core_wait = time.perf_counter(), time.thread_time(), core_wait_seconds()
         verdict = self.ledger.admit(candidate)
-        return verdict, time.perf_counter() - started
+        return (verdict, time.perf_counter() - started, time.thread_time() - cpu,
+                core_wait_seconds() - core_wait)
 
     def item_scraped(self, item) -> None:
         self._in_flight.pop(id(item), None)
