@@ -28,7 +28,7 @@ from conftest import CRAWL_ENV, ROOT, crawl, crawl_command, read_jsonl
 from newsbot.replica import ReplicaServer, ReplicaSite, load_feed
 from newsbot.replica.scale import scaled_article, text_pool
 from newsbot.replica.site import newest_first
-from newsbot.spiders.warc import open_source, url_path
+from newsbot.spiders.warc import WarcSpider, open_source, url_path
 from newsbot.warc.reader import MemberSplitter, read_captures
 
 BIN = Path(sys.executable).parent
@@ -271,9 +271,21 @@ def test_an_uncompressed_warc_file_is_read_from_a_stream():
 def test_the_quick_path_of_a_target_uri_is_urlsplits(url):
     try:
         expected = urlsplit(url).path
-    except ValueError:  # a malformed host: the spider refuses the record (article_match raises)
+    except ValueError:  # a malformed host: the spider refuses the record (canonicalising raises)
         return
     assert url_path(url) == expected
+
+
+def test_the_warc_spider_wants_its_sections_articles_and_refuses_a_malformed_host(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    source = tmp_path / "empty.warc.gz"
+    source.write_bytes(b"")
+    spider = WarcSpider.from_crawler(get_crawler(WarcSpider), path=str(source), site="rt", section="russia")
+    assert spider.wanted_url("https://www.rt.com/russia/608821-putin-kursk-governor/")
+    assert not spider.wanted_url("https://www.rt.com/news/608821-putin-kursk-governor/")  # another section
+    assert not spider.wanted_url("https://www.rt.com/russia/")  # the section page
+    assert not spider.wanted_url("http://[x/russia/608821-putin-kursk-governor/")  # canonicalising it raises
 
 
 CORPUS = build(*(response_record(WRITER, f"https://example.org/news/{n}", page(f"story {n}" * (n + 1)))

@@ -147,7 +147,10 @@ class Site:
 
     def article_match(self, url: str) -> re.Match[str] | None:
         """The article-path match of ``url`` (any host), or None for non-article pages."""
-        path = urlsplit(url).path
+        return self.article_path_match(urlsplit(url).path)
+
+    def article_path_match(self, path: str) -> re.Match[str] | None:
+        """``article_match`` of a URL whose path is already split off."""
         if self.skip_paths and self.skip_paths.search(path):
             return None
         return self.article_path.match(path)

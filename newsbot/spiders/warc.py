@@ -213,15 +213,15 @@ class WarcSpider(SiteSectionSpider):
         try:
             if not self.module:
                 return not url_path(url).lower().endswith(NOT_PAGES)
-            # The raw path first (most records are other sites' pages): what article_match needs, quickly.
-            if not self.site.article_path.match(url_path(url)) or not (match := self.site.article_match(url)):
+            # The raw path, split off quickly (most records are other sites' pages).
+            if not (match := self.site.article_path_match(url_path(url))):
                 return False
+            section = match.groupdict().get("section")
+            if self.section and section and "%" not in section and section != self.section:
+                return False  # another section: canonical spelling changes only escapes and slashes
+            return bool(self.article_canonical(url))  # raises ValueError on a malformed host
         except ValueError:
             return False
-        section = match.groupdict().get("section")
-        if self.section and section and "%" not in section and section != self.section:
-            return False  # another section: canonical spelling changes only escapes and slashes
-        return bool(self.article_canonical(url))
 
     def article_canonical(self, url: str) -> str | None:
         """As for a live crawl, but on any host: archives hold the site under its own host,
