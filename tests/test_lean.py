@@ -61,3 +61,23 @@ def test_a_fingerprinted_body_is_not_kept_by_the_paragraph_key_cache():
     normalize_key.cache_clear()
     Fingerprinter().of(" ".join(f"word{number}" for number in range(2000)))
     assert normalize_key.cache_info().currsize == 0
+
+
+def test_start_up_objects_are_frozen_out_of_the_collectors_walks_while_the_crawl_runs():
+    import gc
+
+    import pytest
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.extensions.gcfreeze import FreezeStartupObjects
+
+    extension = FreezeStartupObjects.from_crawler(get_crawler(settings_dict={"NEWSBOT_GC_FREEZE": True}))
+    try:
+        extension.spider_opened()
+        assert gc.get_freeze_count() > 1000  # this test process's modules and objects at least
+    finally:
+        extension.engine_stopped()
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(NotConfigured):
+        FreezeStartupObjects.from_crawler(get_crawler(settings_dict={"NEWSBOT_GC_FREEZE": False}))
