@@ -6,6 +6,8 @@ from importlib.util import find_spec
 
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from newsbot.components import install_component
+
 
 class DistributedAddon:
     """Scrapy add-on (listed in ADDONS). With NEWSBOT_REDIS_URL set, this process is one worker of
@@ -32,12 +34,9 @@ class DistributedAddon:
             "REDIS_URL": url,
         }.items():
             settings.set(name, value, priority="addon")
-        from newsbot.distributed.idle import SharedRunIdle  # needs scrapy-redis, checked above
-        from newsbot.distributed.scheduler import ListingDoneMiddleware
-
-        settings.set_in_component_priority_dict("EXTENSIONS", SharedRunIdle, 200)
+        install_component(settings, "EXTENSIONS", "newsbot.distributed.idle.SharedRunIdle", 200)
         # Nearest the engine (below Scrapy's 25): it sees each request as the engine would.
-        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", ListingDoneMiddleware, 10)
+        install_component(settings, "SPIDER_MIDDLEWARES", "newsbot.distributed.scheduler.ListingDoneMiddleware", 10)
         # The section page and feeds through the shared filter: one worker per run fetches them.
         # (Over the project's default; a value given on the command line stands.)
         if (settings.getpriority("NEWSBOT_REFETCH_START_PAGES") or 0) <= SETTINGS_PRIORITIES["project"]:
